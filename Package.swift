@@ -1,0 +1,95 @@
+// swift-tools-version:6.1
+// Portico: a Kubernetes-native gRPC edge proxy (controller + data plane).
+import PackageDescription
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+]
+let grpc: [Target.Dependency] = [
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+    .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+    .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+]
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let cli: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "portico",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "portico-proxy", targets: ["portico-proxy"]),
+        .executable(name: "portico-kubesim", targets: ["portico-kubesim"]),
+        .executable(name: "echo-grpc", targets: ["echo-grpc"]),
+        .executable(name: "reverse-grpc", targets: ["reverse-grpc"]),
+        .executable(name: "portico-grpc-client", targets: ["portico-grpc-client"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+    ],
+    targets: [
+        // C libraries at the edge.
+        .systemLibrary(name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2",
+                       providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Shared model and wire protocol between controller and proxy.
+        .target(name: "Membership", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+        ]),
+
+        // Control plane.
+        .target(name: "KubeClient", dependencies: ["CCurl", "Yams", log]),
+
+        // Data plane.
+        .target(name: "DataPlane", dependencies: nio + [
+            "CNGHTTP2", "Membership", "Yams", log,
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+            .product(name: "Atomics", package: "swift-atomics"),
+        ]),
+        .executableTarget(name: "portico-proxy", dependencies: ["DataPlane", cli, log] + nio),
+
+        // Sample services of the tutorial, and a small client.
+        .target(name: "SampleServices", dependencies: grpc + nio + [log],
+                path: "Sources/Samples/SampleServices"),
+        .executableTarget(name: "echo-grpc", dependencies: ["SampleServices", cli],
+                          path: "Sources/Samples/echo-grpc"),
+        .executableTarget(name: "reverse-grpc", dependencies: ["SampleServices", cli],
+                          path: "Sources/Samples/reverse-grpc"),
+        .executableTarget(name: "portico-grpc-client", dependencies: ["SampleServices", cli] + grpc,
+                          path: "Sources/Samples/grpc-client"),
+
+        // Local stand-in of the Kubernetes API.
+        .target(name: "KubeSimServer", dependencies: nio + [
+            "KubeClient", "Yams", log,
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], path: "Sources/KubeSim/KubeSimServer"),
+        .executableTarget(name: "portico-kubesim", dependencies: ["KubeSimServer", cli],
+                          path: "Sources/KubeSim/portico-kubesim"),
+
+        // Tests.
+        .target(name: "TestUtilities", dependencies: grpc + nio + ["SampleServices"],
+                path: "Tests/TestUtilities"),
+        .testTarget(name: "DataPlaneTests", dependencies: ["DataPlane", "CNGHTTP2"]),
+        .testTarget(name: "MembershipTests", dependencies: ["Membership"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSimServer", "TestUtilities"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestUtilities", "SampleServices"] + grpc + nio),
+    ],
+    swiftLanguageModes: [.v6]
+)

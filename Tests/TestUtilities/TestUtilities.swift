@@ -1,0 +1,1 @@
+// TestUtilities module.
