@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3" ..< "5.0.0"),
     ],
     targets: [
         // C libraries at the edge.
@@ -65,7 +67,7 @@ let package = Package(
         .executableTarget(name: "portico-proxy", dependencies: ["DataPlane", cli, log] + nio),
 
         // Sample services of the tutorial, and a small client.
-        .target(name: "SampleServices", dependencies: grpc + nio + [log],
+        .target(name: "SampleServices", dependencies: grpc + nio + [log, cli],
                 path: "Sources/Samples/SampleServices"),
         .executableTarget(name: "echo-grpc", dependencies: ["SampleServices", cli],
                           path: "Sources/Samples/echo-grpc"),
@@ -79,8 +81,10 @@ let package = Package(
             "KubeClient", "Yams", log,
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Sources/KubeSim/KubeSimServer"),
-        .executableTarget(name: "portico-kubesim", dependencies: ["KubeSimServer", cli],
+        .executableTarget(name: "portico-kubesim", dependencies: ["KubeSimServer", cli, log] + nio,
                           path: "Sources/KubeSim/portico-kubesim"),
 
         // Tests.
@@ -88,7 +92,8 @@ let package = Package(
                 path: "Tests/TestUtilities"),
         .testTarget(name: "DataPlaneTests", dependencies: ["DataPlane", "CNGHTTP2"]),
         .testTarget(name: "MembershipTests", dependencies: ["Membership"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSimServer", "TestUtilities"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSimServer"] + nio,
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestUtilities", "SampleServices"] + grpc + nio),
     ],
     swiftLanguageModes: [.v6]

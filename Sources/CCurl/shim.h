@@ -17,4 +17,15 @@ static inline CURLcode portico_curl_easy_setopt_read_callback(CURL *h, size_t (*
 static inline CURLcode portico_curl_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode portico_curl_easy_getinfo_pointer(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode portico_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+
+// CURLMsg keeps its result in a union; these read it without Swift having to
+// know the union's layout.
+static inline int portico_curl_msg_is_done(const CURLMsg *m) { return m->msg == CURLMSG_DONE; }
+static inline CURL *portico_curl_msg_easy_handle(const CURLMsg *m) { return m->easy_handle; }
+static inline CURLcode portico_curl_msg_result(const CURLMsg *m) { return m->data.result; }
+
+// Flags that are macros (not enum members) in curl.h.
+static const unsigned int portico_curl_blob_copy = CURL_BLOB_COPY;
+static const long portico_curl_http_version_2tls = CURL_HTTP_VERSION_2TLS;
+static const long portico_curl_global_default = CURL_GLOBAL_DEFAULT;
 #endif
