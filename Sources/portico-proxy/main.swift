@@ -1,1 +1,93 @@
-print("todo")
+// portico-proxy: reads the config (file and flags), runs the data plane,
+// and drains on SIGTERM.
+import ArgumentParser
+import DataPlane
+import Dispatch
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct PorticoProxy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portico-proxy",
+        abstract: "A TLS-terminating gRPC proxy with per-RPC load balancing.")
+
+    @Option(name: .long, help: "YAML config file.")
+    var config: String?
+    @Option(help: "Downstream listener host:port (key: listen).")
+    var listen: String?
+    @Option(name: .customLong("tls-certificate"), help: "PEM certificate chain (key: tls.certificate).")
+    var tlsCertificate: String?
+    @Option(name: .customLong("tls-private-key"), help: "PEM private key (key: tls.privateKey).")
+    var tlsPrivateKey: String?
+    @Option(help: "Admin host:port (key: admin).")
+    var admin: String?
+    @Option(help: "Health host:port (key: health).")
+    var health: String?
+    @Option(help: "Event-loop threads (key: workers).")
+    var workers: Int?
+    @Option(name: .customLong("membership-socket"), help: "Controller socket (key: membership.socket).")
+    var membershipSocket: String?
+    @Flag(name: .customLong("access-log"), help: "JSON access log on stdout (key: accessLog).")
+    var accessLog = false
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "portico-proxy")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let settings: ProxyConfig
+        do {
+            settings = try ProxyCommandLine(
+                file: config, listen: listen, tlsCertificate: tlsCertificate, tlsPrivateKey: tlsPrivateKey,
+                admin: admin, health: health, workers: workers, membershipSocket: membershipSocket,
+                accessLog: accessLog ? true : nil
+            ).load()
+        } catch {
+            FileHandleStderr.write("portico-proxy: bad configuration: \(error)\n")
+            throw ExitCode(2)
+        }
+
+        let proxy: Proxy
+        do {
+            proxy = try Proxy(config: settings, logger: logger)
+            try await proxy.start()
+        } catch {
+            FileHandleStderr.write("portico-proxy: cannot start: \(error)\n")
+            throw ExitCode(1)
+        }
+
+        // SIGTERM/SIGINT: drain and exit 0.
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let stop = AsyncStream<Int32> { continuation in
+            for sig in [SIGTERM, SIGINT] {
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler { continuation.yield(sig) }
+                source.resume()
+                SignalSources.keep(source)
+            }
+        }
+        for await sig in stop {
+            logger.info("received signal \(sig): draining")
+            await proxy.drainAndStop()
+            break
+        }
+        logger.info("portico-proxy stopped")
+    }
+}
+
+enum FileHandleStderr {
+    static func write(_ s: String) {
+        var s = s
+        s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Keeps signal sources alive for the life of the process.
+enum SignalSources {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    static func keep(_ s: any DispatchSourceSignal) { sources.append(s) }
+}

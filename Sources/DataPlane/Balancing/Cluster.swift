@@ -1,0 +1,73 @@
+// A cluster as one worker sees it: its endpoints and its load balancer.
+import NIOCore
+
+final class Cluster {
+    private(set) var config: ClusterConfig
+    unowned let worker: Worker
+    private(set) var endpoints: [Endpoint] = []
+    private var balancer: LoadBalancer
+
+    var totalRPCs = 0
+    var retries = 0
+
+    init(config: ClusterConfig, worker: Worker) {
+        self.config = config
+        self.worker = worker
+        self.balancer = LoadBalancer(policy: config.lbPolicy)
+        self.endpoints = Self.makeEndpoints(config, existing: [:], cluster: self)
+        balancer.rebuild(endpoints)
+    }
+
+    /// Takes a new config, keeping the Endpoint objects (and pools) of the
+    /// addresses that remain.
+    func update(_ config: ClusterConfig) {
+        var existing: [HostPort: Endpoint] = [:]
+        for e in endpoints { existing[e.address] = e }
+        let next = Self.makeEndpoints(config, existing: existing, cluster: self)
+        let kept = Set(next.map { ObjectIdentifier($0) })
+        for e in endpoints where !kept.contains(ObjectIdentifier(e)) { e.retire() }
+        if config.lbPolicy != self.config.lbPolicy { balancer = LoadBalancer(policy: config.lbPolicy) }
+        self.config = config
+        self.endpoints = next
+        balancer.rebuild(next)
+    }
+
+    func retire() {
+        for e in endpoints { e.retire() }
+    }
+
+    private static func makeEndpoints(_ config: ClusterConfig, existing: [HostPort: Endpoint],
+                                      cluster: Cluster) -> [Endpoint] {
+        var out: [Endpoint] = []
+        for ec in config.endpoints {
+            if let e = existing[ec.address] {
+                e.config = ec
+                out.append(e)
+            } else if let address = try? SocketAddress(ipAddress: ec.address.host, port: ec.address.port) {
+                out.append(Endpoint(config: ec, socketAddress: address, cluster: cluster))
+            } else if let address = try? SocketAddress.makeAddressResolvingHost(ec.address.host,
+                                                                                 port: ec.address.port) {
+                out.append(Endpoint(config: ec, socketAddress: address, cluster: cluster))
+            }
+        }
+        return out
+    }
+
+    /// The endpoint for the next RPC, skipping `tried` ones; nil when none can
+    /// take it.
+    func pick(excluding tried: [Endpoint], hashKey: UInt64?) -> Endpoint? {
+        if let e = balancer.pick(endpoints, excluding: tried, hashKey: hashKey, random: &worker.random,
+                                 eligible: { $0.isAvailable }) {
+            return e
+        }
+        // Terminating-but-serving endpoints only when nothing else is left.
+        return balancer.pick(endpoints, excluding: tried, hashKey: hashKey, random: &worker.random,
+                             eligible: { $0.isFallback })
+    }
+
+    /// Why `pick` found nothing, for the UNAVAILABLE message.
+    var unavailableReason: String {
+        if endpoints.isEmpty { return "cluster \"\(config.name)\" has no endpoints" }
+        return "no healthy upstream in cluster \"\(config.name)\" (\(endpoints.count) endpoints, none reachable)"
+    }
+}

@@ -1,0 +1,89 @@
+// One upstream endpoint as a worker sees it: its connections and whether it
+// can take new RPCs.
+import NIOCore
+
+final class Endpoint {
+    let address: HostPort
+    let socketAddress: SocketAddress
+    let name: String
+    var config: EndpointConfig
+    unowned let cluster: Cluster
+
+    /// This worker's connections to the endpoint (its pool).
+    var connections: [UpstreamConnection] = []
+    /// False after a connect failure or a broken connection, until a
+    /// reconnect succeeds.
+    private(set) var reachable = true
+    private var reconnectDelay: TimeAmount = .milliseconds(50)
+    private var reconnectTask: Scheduled<Void>?
+    private(set) var retired = false
+
+    var activeRPCs = 0
+    var totalRPCs = 0
+    var failedRPCs = 0
+    var connectFailures = 0
+
+    init(config: EndpointConfig, socketAddress: SocketAddress, cluster: Cluster) {
+        self.config = config
+        self.address = config.address
+        self.socketAddress = socketAddress
+        self.name = config.address.description
+        self.cluster = cluster
+    }
+
+    /// Can take a new RPC under normal conditions.
+    var isAvailable: Bool { reachable && config.ready && !config.terminating && !retired }
+    /// Can take a new RPC when nothing better is left (terminating but still serving).
+    var isFallback: Bool { reachable && config.serving && !retired }
+
+    /// A connection with room for one more stream, opening one if needed.
+    func connectionForNewStream(worker: Worker) -> UpstreamConnection {
+        for c in connections where c.hasCapacity { return c }
+        let c = UpstreamConnection.open(to: self, worker: worker)
+        connections.append(c)
+        return c
+    }
+
+    func connectionClosed(_ c: UpstreamConnection, broken: Bool) {
+        connections.removeAll { $0 === c }
+        if broken { markUnreachable() }
+    }
+
+    func connectFailed(_ c: UpstreamConnection) {
+        connectFailures += 1
+        connections.removeAll { $0 === c }
+        markUnreachable()
+    }
+
+    func connected(_ c: UpstreamConnection) {
+        reachable = true
+        reconnectDelay = .milliseconds(50)
+    }
+
+    /// Skips the endpoint and probes it with a fresh connection, backing off
+    /// from 50 ms to 2 s, until one succeeds.
+    private func markUnreachable() {
+        reachable = false
+        guard reconnectTask == nil, !retired else { return }
+        let worker = cluster.worker
+        let delay = reconnectDelay
+        reconnectDelay = min(reconnectDelay * 2, .seconds(2))
+        reconnectTask = worker.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            guard let self else { return }
+            self.reconnectTask = nil
+            guard !self.retired, !self.reachable else { return }
+            if self.connections.isEmpty {
+                self.connections.append(UpstreamConnection.open(to: self, worker: worker))
+            }
+            worker.flushDirty()
+        }
+    }
+
+    /// The endpoint left the cluster: no new RPCs; streams in flight finish.
+    func retire() {
+        retired = true
+        reconnectTask?.cancel()
+        reconnectTask = nil
+        for c in connections { c.closeWhenIdle() }
+    }
+}

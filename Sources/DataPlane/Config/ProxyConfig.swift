@@ -1,0 +1,152 @@
+// The proxy's configuration: the contract users and tests write (see DESIGN.md).
+import NIOCore
+
+/// A `host:port` pair as written in the config (`0.0.0.0:8443`, `[::1]:9000`).
+public struct HostPort: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port`; IPv6 hosts are bracketed.
+    public init?(parsing text: String) {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+            if host.contains(":") { return nil }
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        self.host = String(host)
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// A duration in nanoseconds, written as `250ms`, `1s`, `1.5s`, `2m`, `1h` or `0`.
+public struct ConfigDuration: Sendable, Hashable, CustomStringConvertible {
+    public var nanoseconds: Int64
+
+    public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
+    public static func milliseconds(_ ms: Int64) -> ConfigDuration { .init(nanoseconds: ms * 1_000_000) }
+    public static func seconds(_ s: Int64) -> ConfigDuration { .init(nanoseconds: s * 1_000_000_000) }
+
+    public init?(parsing text: String) {
+        if text == "0" { self.nanoseconds = 0; return }
+        let units: [(String, Double)] = [("ms", 1e6), ("us", 1e3), ("ns", 1), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
+            self.nanoseconds = Int64(value * scale)
+            return
+        }
+        return nil
+    }
+
+    public var description: String {
+        if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000)s" }
+        if nanoseconds % 1_000_000 == 0 { return "\(nanoseconds / 1_000_000)ms" }
+        return "\(nanoseconds)ns"
+    }
+}
+
+/// How a cluster spreads RPCs over its endpoints.
+public enum LoadBalancingPolicy: String, Sendable, CaseIterable {
+    case roundRobin = "round_robin"
+    case leastRequest = "least_request"
+    case random = "random"
+    case ringHash = "ring_hash"
+}
+
+/// Active gRPC health checking of a cluster's endpoints.
+public struct HealthCheckConfig: Sendable, Hashable {
+    public var interval: ConfigDuration = .seconds(5)
+    public var timeout: ConfigDuration = .seconds(1)
+    public var unhealthyThreshold = 2
+    public var healthyThreshold = 1
+    /// The service name sent in `grpc.health.v1.HealthCheckRequest`.
+    public var service = ""
+
+    public init() {}
+}
+
+/// One upstream endpoint and the state the controller reports for it.
+public struct EndpointConfig: Sendable, Hashable {
+    public var address: HostPort
+    public var ready = true
+    public var serving = true
+    public var terminating = false
+
+    public init(address: HostPort, ready: Bool = true, serving: Bool = true, terminating: Bool = false) {
+        self.address = address
+        self.ready = ready
+        self.serving = serving
+        self.terminating = terminating
+    }
+}
+
+/// A named group of endpoints that serves one or more gRPC services.
+public struct ClusterConfig: Sendable, Hashable {
+    public var name: String
+    public var grpcServices: [String]
+    public var lbPolicy: LoadBalancingPolicy = .roundRobin
+    /// Request header whose value `ring_hash` hashes.
+    public var hashHeader: String?
+    public var healthCheck: HealthCheckConfig?
+    public var endpoints: [EndpointConfig]
+    /// Route timeout for every RPC of the cluster (nil: none); the client's
+    /// `grpc-timeout` applies when shorter.
+    public var timeout: ConfigDuration?
+    public var connectTimeout: ConfigDuration?
+
+    public init(name: String, grpcServices: [String], endpoints: [EndpointConfig]) {
+        self.name = name
+        self.grpcServices = grpcServices
+        self.endpoints = endpoints
+    }
+}
+
+/// TLS termination on the listener.
+public struct TLSConfig: Sendable, Hashable {
+    public var certificate: String
+    public var privateKey: String
+}
+
+/// HTTP/2 limits of the downstream listener.
+public struct HTTP2Config: Sendable, Hashable {
+    public var maxConcurrentStreams: UInt32 = 100
+    public var initialStreamWindowSize: UInt32 = 1 << 20
+    public var connectionWindowSize: UInt32 = 8 << 20
+    public var maxHeaderListSize: UInt32 = 64 << 10
+}
+
+/// Everything `portico-proxy --config FILE` reads.
+public struct ProxyConfig: Sendable {
+    public var listen = HostPort(host: "0.0.0.0", port: 8443)
+    public var tls: TLSConfig?
+    public var admin = HostPort(host: "127.0.0.1", port: 8090)
+    public var health = HostPort(host: "0.0.0.0", port: 8080)
+    public var workers: Int = System.coreCount
+    public var membershipSocket: String?
+    public var clusters: [ClusterConfig] = []
+    public var http2 = HTTP2Config()
+    public var connectTimeout: ConfigDuration = .milliseconds(500)
+    public var drainDelay: ConfigDuration = .seconds(0)
+    public var drainTimeout: ConfigDuration = .seconds(30)
+    public var accessLog = false
+
+    public init() {}
+
+}
+

@@ -1,0 +1,143 @@
+// What both sides of the proxy share: a channel handler that owns one
+// HTTP2Session, feeds it the channel's bytes and writes its frames back.
+import NIOCore
+
+class HTTP2Connection: ChannelInboundHandler, HTTP2OutboundSink, HTTP2SessionDelegate {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    unowned let worker: Worker
+    var session: HTTP2Session?
+    var context: ChannelHandlerContext?
+    /// Queued in the worker's flush list.
+    var isDirty = false
+    private var wroteSinceFlush = false
+
+    init(worker: Worker) { self.worker = worker }
+
+    // MARK: Subclass hooks
+
+    var role: HTTP2Session.Role { fatalError("subclass") }
+    var parameters: HTTP2Parameters { fatalError("subclass") }
+    /// The channel is up and the session exists.
+    func sessionStarted() {}
+    /// The channel is gone: release every stream.
+    func connectionClosed() {}
+    /// nghttp2 refused the input; `error` says why. The default closes.
+    func receiveFailed(_ error: HTTP2SessionError, input: ByteBuffer) {
+        context?.close(promise: nil)
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { start(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard session == nil else { return }
+        do {
+            let s = try HTTP2Session(role: role, parameters: parameters, allocator: context.channel.allocator)
+            s.delegate = self
+            s.sink = self
+            session = s
+            sessionStarted()
+            worker.needsFlush(self)
+            worker.flushDirty()
+        } catch {
+            worker.logger.error("cannot start HTTP/2 session: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        guard let session else { return }
+        do {
+            try session.receive(buffer)
+        } catch let error as HTTP2SessionError {
+            receiveFailed(error, input: buffer)
+        } catch {
+            context.close(promise: nil)
+        }
+        worker.needsFlush(self)
+        worker.flushDirty()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            worker.needsFlush(self)
+            worker.flushDirty()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        teardown()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        teardown()
+        self.context = nil
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    private var tornDown = false
+    private func teardown() {
+        guard !tornDown else { return }
+        tornDown = true
+        session?.close()
+        connectionClosed()
+        worker.flushDirty()
+    }
+
+    // MARK: Output
+
+    func write(_ buffer: ByteBuffer) {
+        context?.write(wrapOutboundOut(buffer), promise: nil)
+        wroteSinceFlush = true
+    }
+
+    /// Called by the worker: serialise pending frames and write them. A peer
+    /// that stops reading makes the channel unwritable; then nothing more is
+    /// produced for it, so its memory stays bounded by its flow-control window.
+    func flushSession() {
+        guard let context, let session, !session.isClosed else { return }
+        if !context.channel.isWritable { return }
+        do {
+            let alive = try session.flush()
+            if wroteSinceFlush {
+                wroteSinceFlush = false
+                context.flush()
+            }
+            if !alive { context.close(promise: nil) }
+        } catch {
+            worker.logger.debug("HTTP/2 session error: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Session events (overridden by each side)
+
+    func session(_ s: HTTP2Session, beginHeadersOn streamID: Int32) {}
+    func session(_ s: HTTP2Session, header name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+                 on streamID: Int32) {}
+    func session(_ s: HTTP2Session, headersCompleteOn streamID: Int32, endStream: Bool) {}
+    func session(_ s: HTTP2Session, data: ByteBuffer, on streamID: Int32) {}
+    func session(_ s: HTTP2Session, endStreamOn streamID: Int32) {}
+    func session(_ s: HTTP2Session, streamClosed streamID: Int32, errorCode: UInt32) {}
+    func session(_ s: HTTP2Session, goAwayLastStreamID: Int32, errorCode: UInt32) {}
+    func sessionReceivedSettings(_ s: HTTP2Session) {}
+    func session(_ s: HTTP2Session, readableBytesOn streamID: Int32, max: Int) -> BodyChunk { .deferred }
+    func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer { ByteBuffer() }
+}

@@ -1,0 +1,182 @@
+// A client connection: the server side of HTTP/2. Each request is checked,
+// routed by its gRPC service, and handed to a ProxyStream.
+import CNGHTTP2
+import NIOCore
+
+final class DownstreamConnection: HTTP2Connection {
+    /// Headers of streams being opened (until END_HEADERS).
+    private var incoming: [Int32: HeaderBlock] = [:]
+    /// Request trailers being received.
+    private var incomingTrailers: [Int32: HeaderBlock] = [:]
+    private var streams: [Int32: ProxyStream] = [:]
+    /// Bodies of plain HTTP error responses the proxy makes itself.
+    private var localBodies: [Int32: BodyQueue] = [:]
+    private(set) var goingAway = false
+
+    override var role: HTTP2Session.Role { .server }
+    override var parameters: HTTP2Parameters { worker.limits.downstreamHTTP2 }
+
+    var activeStreams: Int { streams.count }
+
+    override func sessionStarted() {
+        worker.downstreams[ObjectIdentifier(self)] = self
+        worker.counters.downstreamConnections += 1
+        worker.counters.downstreamConnectionsTotal += 1
+    }
+
+    override func connectionClosed() {
+        if worker.downstreams.removeValue(forKey: ObjectIdentifier(self)) != nil {
+            worker.counters.downstreamConnections -= 1
+        }
+        let open = streams
+        streams.removeAll()
+        for s in open.values { s.downstreamClosed(errorCode: NGHTTP2_CANCEL.rawValue) }
+        incoming.removeAll()
+        localBodies.removeAll()
+    }
+
+    override func receiveFailed(_ error: HTTP2SessionError, input: ByteBuffer) {
+        worker.counters.protocolErrors += 1
+        guard let context else { return }
+        if case .badClientMagic = error {
+            // Most likely HTTP/1.1 (curl, a browser, a health checker): answer
+            // in its own protocol instead of dropping the connection.
+            let body = "portico: this port speaks HTTP/2 (gRPC) only\n"
+            var out = context.channel.allocator.buffer(capacity: 160)
+            out.writeString("HTTP/1.1 505 HTTP Version Not Supported\r\ncontent-type: text/plain\r\n" +
+                            "connection: close\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)")
+            session?.close()
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        worker.logger.debug("closing downstream connection: \(error)")
+        // nghttp2 has queued a GOAWAY for most protocol errors: send it, then close.
+        flushSession()
+        context.close(promise: nil)
+    }
+
+    /// Sends GOAWAY: streams already open finish, new ones are refused.
+    func goAway() {
+        guard !goingAway, let session else { return }
+        goingAway = true
+        session.goAway()
+        worker.needsFlush(self)
+    }
+
+    // MARK: Request headers
+
+    override func session(_ s: HTTP2Session, beginHeadersOn streamID: Int32) {
+        if streams[streamID] != nil {
+            incomingTrailers[streamID] = HeaderBlock()
+        } else {
+            incoming[streamID] = HeaderBlock()
+        }
+    }
+
+    override func session(_ s: HTTP2Session, header name: UnsafeRawBufferPointer,
+                          value: UnsafeRawBufferPointer, on streamID: Int32) {
+        if incoming[streamID] != nil {
+            incoming[streamID]!.append(name: name, value: value)
+        } else if incomingTrailers[streamID] != nil {
+            incomingTrailers[streamID]!.append(name: name, value: value)
+        }
+    }
+
+    override func session(_ s: HTTP2Session, headersCompleteOn streamID: Int32, endStream: Bool) {
+        if let headers = incoming.removeValue(forKey: streamID) {
+            handleRequest(streamID, headers, endStream: endStream)
+        } else if let trailers = incomingTrailers.removeValue(forKey: streamID) {
+            streams[streamID]?.downstreamEnded(trailers: trailers)
+        }
+    }
+
+    private func handleRequest(_ id: Int32, _ headers: HeaderBlock, endStream: Bool) {
+        guard let session else { return }
+        worker.counters.downstreamRPCs += 1
+        guard let request = GRPCRequestHead(headers) else {
+            respondHTTP(id, status: 415, "portico: only gRPC requests are proxied (content-type: application/grpc)\n")
+            return
+        }
+        guard request.isPost else {
+            respondHTTP(id, status: 405, "portico: gRPC requests use POST\n")
+            return
+        }
+        guard let service = request.service else {
+            session.submitResponse(ProxyResponses.trailersOnly(.unimplemented,
+                                   "malformed gRPC path \"\(request.path)\" (expected /package.Service/Method)"),
+                                   on: id, hasBody: false)
+            return
+        }
+        guard let cluster = worker.routes[service] else {
+            session.submitResponse(ProxyResponses.trailersOnly(.unimplemented,
+                                   "unknown service \(service): no route in portico"), on: id, hasBody: false)
+            return
+        }
+        var hashKey: UInt64?
+        if cluster.config.lbPolicy == .ringHash, let header = cluster.config.hashHeader,
+           let i = headers.index(ofName: header) {
+            hashKey = headers.withValueBytes(at: i) { Hashing.fnv1a($0) }
+        }
+        let stream = ProxyStream(downstream: self, id: id, request: headers, cluster: cluster, hashKey: hashKey)
+        if endStream { stream.requestBody.ended = true }
+        streams[id] = stream
+        var timeout = request.timeout
+        if let routeTimeout = cluster.config.timeout {
+            let t = TimeAmount.nanoseconds(routeTimeout.nanoseconds)
+            timeout = timeout.map { min($0, t) } ?? t
+        }
+        stream.start(timeout: timeout)
+    }
+
+    private func respondHTTP(_ id: Int32, status: Int, _ text: String) {
+        worker.counters.httpErrors += 1
+        var body = BodyQueue()
+        var buffer = ByteBuffer()
+        buffer.writeString(text)
+        body.append(buffer)
+        body.ended = true
+        localBodies[id] = body
+        let headers = HeaderBlock([(":status", String(status)), ("content-type", "text/plain; charset=utf-8"),
+                                   ("content-length", String(text.utf8.count))])
+        session?.submitResponse(headers, on: id, hasBody: true)
+    }
+
+    // MARK: Request body
+
+    override func session(_ s: HTTP2Session, data: ByteBuffer, on streamID: Int32) {
+        if let stream = streams[streamID] {
+            stream.downstreamData(data)
+        } else {
+            s.consume(data.readableBytes, on: streamID)
+        }
+    }
+
+    override func session(_ s: HTTP2Session, endStreamOn streamID: Int32) {
+        streams[streamID]?.downstreamEnded(trailers: nil)
+    }
+
+    override func session(_ s: HTTP2Session, streamClosed streamID: Int32, errorCode: UInt32) {
+        incoming.removeValue(forKey: streamID)
+        incomingTrailers.removeValue(forKey: streamID)
+        localBodies.removeValue(forKey: streamID)
+        if let stream = streams.removeValue(forKey: streamID) {
+            stream.downstreamClosed(errorCode: errorCode)
+            if worker.limits.accessLog { AccessLog.write(stream, resetCode: errorCode) }
+        }
+        if goingAway && streams.isEmpty { worker.needsFlush(self) }
+    }
+
+    // MARK: Response body
+
+    override func session(_ s: HTTP2Session, readableBytesOn streamID: Int32, max: Int) -> BodyChunk {
+        if let stream = streams[streamID] { return stream.responseChunk(max: max) }
+        if let body = localBodies[streamID] { return body.nextChunk(max: max) }
+        return .last(0, trailers: nil)
+    }
+
+    override func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer {
+        if let stream = streams[streamID] { return stream.takeResponseBytes(count) }
+        if localBodies[streamID] != nil { return localBodies[streamID]!.take(count) }
+        return ByteBuffer(repeating: 0, count: count)
+    }
+}

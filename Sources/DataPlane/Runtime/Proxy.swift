@@ -1,0 +1,135 @@
+// The running proxy: event loops with their workers, the listeners, and
+// the lifecycle (ready, draining, stopped).
+import Atomics
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Where the proxy is in its life; `/healthz` and `/ready` report it.
+public enum ProxyPhase: Int, Sendable {
+    case starting = 0, serving = 1, draining = 2, stopped = 3
+}
+
+public final class Proxy: Sendable {
+    public let config: ProxyConfig
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let workers: [NIOLoopBound<Worker>]
+    private let workersByLoop: [ObjectIdentifier: NIOLoopBound<Worker>]
+    private let phaseValue = ManagedAtomic<Int>(ProxyPhase.starting.rawValue)
+    /// `POST /healthcheck/fail` sets this: `/healthz` fails while serving on.
+    let healthFailed = ManagedAtomic<Bool>(false)
+    let tlsContext: NIOSSLContext?
+    private let channels = NIOLockedValueBox<[Channel]>([])
+    let membershipVersion = NIOLockedValueBox<String>("static")
+    let startedAt = NIODeadline.now()
+
+    public var phase: ProxyPhase { ProxyPhase(rawValue: phaseValue.load(ordering: .relaxed)) ?? .stopped }
+
+    /// Prepares event loops and workers; nothing listens until `start`.
+    /// Throws a `ConfigError`-style error for unusable TLS files.
+    public init(config: ProxyConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        if let tls = config.tls {
+            self.tlsContext = try TLSFiles.makeServerContext(certificate: tls.certificate, privateKey: tls.privateKey)
+        } else {
+            self.tlsContext = nil
+        }
+        var limits = WorkerLimits()
+        limits.downstreamHTTP2.maxConcurrentStreams = config.http2.maxConcurrentStreams
+        limits.downstreamHTTP2.initialStreamWindow = config.http2.initialStreamWindowSize
+        limits.downstreamHTTP2.connectionWindow = Int32(config.http2.connectionWindowSize)
+        limits.downstreamHTTP2.maxHeaderListSize = config.http2.maxHeaderListSize
+        limits.connectTimeout = .nanoseconds(config.connectTimeout.nanoseconds)
+        limits.accessLog = config.accessLog
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: config.workers)
+        self.group = group
+        var workers: [NIOLoopBound<Worker>] = []
+        for (i, loop) in group.makeIterator().enumerated() {
+            let fixedLimits = limits
+            let w = try loop.submit {
+                NIOLoopBound(Worker(eventLoop: loop, index: i, limits: fixedLimits, logger: logger), eventLoop: loop)
+            }.wait()
+            workers.append(w)
+        }
+        self.workers = workers
+        var byLoop: [ObjectIdentifier: NIOLoopBound<Worker>] = [:]
+        for w in workers { byLoop[ObjectIdentifier(w.eventLoop)] = w }
+        self.workersByLoop = byLoop
+
+        if !config.clusters.isEmpty {
+            try update(RoutingSnapshot(version: "static", clusters: config.clusters)).wait()
+        }
+    }
+
+    /// Publishes a new routing table to every worker; each applies it
+    /// between two events of its loop, so an RPC sees the old or the new
+    /// table, never a mix.
+    @discardableResult
+    public func update(_ snapshot: RoutingSnapshot) -> EventLoopFuture<Void> {
+        membershipVersion.withLockedValue { $0 = snapshot.version }
+        let futures = workers.map { w in w.eventLoop.submit { w.value.apply(snapshot) } }
+        return EventLoopFuture.andAllSucceed(futures, on: group.any())
+    }
+
+    func worker(for loop: EventLoop) -> Worker {
+        workersByLoop[ObjectIdentifier(loop)]!.value
+    }
+
+    /// Binds the listener, health and admin ports. Returns the bound
+    /// listener address (useful with port 0).
+    @discardableResult
+    public func start() async throws -> SocketAddress {
+        let listener = try await Listener.bind(self)
+        let health = try await AdminServer.bind(self, at: config.health, kind: .health)
+        let admin = try await AdminServer.bind(self, at: config.admin, kind: .admin)
+        channels.withLockedValue { $0 = [listener, health, admin] }
+        phaseValue.store(ProxyPhase.serving.rawValue, ordering: .relaxed)
+        logger.info("portico-proxy serving", metadata: [
+            "listen": "\(config.listen)", "tls": "\(config.tls != nil)",
+            "health": "\(config.health)", "admin": "\(config.admin)",
+            "workers": "\(config.workers)", "clusters": "\(config.clusters.count)",
+        ])
+        return listener.localAddress!
+    }
+
+    /// Graceful shutdown: fail health checks, wait `drainDelay` so load
+    /// balancers notice, GOAWAY every client, let RPCs in flight finish for
+    /// up to `drainTimeout`, then stop.
+    public func drainAndStop() async {
+        phaseValue.store(ProxyPhase.draining.rawValue, ordering: .relaxed)
+        if config.drainDelay.nanoseconds > 0 {
+            try? await Task.sleep(nanoseconds: UInt64(config.drainDelay.nanoseconds))
+        }
+        if let listener = channels.withLockedValue({ $0.first }) {
+            try? await listener.close()
+        }
+        for w in workers {
+            try? await w.eventLoop.submit {
+                for c in w.value.downstreams.values { c.goAway() }
+                w.value.flushDirty()
+            }.get()
+        }
+        let deadline = NIODeadline.now() + .nanoseconds(config.drainTimeout.nanoseconds)
+        while NIODeadline.now() < deadline {
+            var open = 0
+            for w in workers {
+                open += (try? await w.eventLoop.submit { w.value.downstreams.values.reduce(0) { $0 + $1.activeStreams } }.get()) ?? 0
+            }
+            if open == 0 { break }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        await stop()
+    }
+
+    /// Stops at once.
+    public func stop() async {
+        phaseValue.store(ProxyPhase.stopped.rawValue, ordering: .relaxed)
+        for c in channels.withLockedValue({ $0 }) { try? await c.close() }
+        try? await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,124 @@
+// Per-event-loop state: the routing table this loop reads, its clusters with
+// their upstream pools, and the queue of sessions with frames to send. Only
+// its own loop touches a Worker, so nothing here takes a lock.
+import Logging
+import NIOCore
+
+final class Worker {
+    let eventLoop: EventLoop
+    let index: Int
+    let limits: WorkerLimits
+    let logger: Logger
+    var counters = WorkerCounters()
+
+    /// gRPC service name → cluster: the per-RPC routing lookup.
+    private(set) var routes: [String: Cluster] = [:]
+    private(set) var clusters: [String: Cluster] = [:]
+    private(set) var membershipVersion = "static"
+
+    /// Downstream connections, for draining at shutdown.
+    var downstreams: [ObjectIdentifier: DownstreamConnection] = [:]
+
+    private var dirty: [HTTP2Connection] = []
+    private var flushing = false
+    var random = FastRandom(seed: UInt64.random(in: 1...UInt64.max))
+
+    init(eventLoop: EventLoop, index: Int, limits: WorkerLimits, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.index = index
+        self.limits = limits
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(index)"
+        self.logger = logger
+    }
+
+    /// Replaces the routing table, keeping the endpoints (and their open
+    /// connections) that are still listed.
+    func apply(_ snapshot: RoutingSnapshot) {
+        var next: [String: Cluster] = [:]
+        for config in snapshot.clusters {
+            if let existing = clusters[config.name] {
+                existing.update(config)
+                next[config.name] = existing
+            } else {
+                next[config.name] = Cluster(config: config, worker: self)
+            }
+        }
+        for (name, old) in clusters where next[name] == nil { old.retire() }
+        var routes: [String: Cluster] = [:]
+        for cluster in next.values {
+            for service in cluster.config.grpcServices { routes[service] = cluster }
+        }
+        self.clusters = next
+        self.routes = routes
+        self.membershipVersion = snapshot.version
+    }
+
+    /// Asks for `connection`'s session to be flushed before this event ends.
+    @inline(__always)
+    func needsFlush(_ connection: HTTP2Connection) {
+        if !connection.isDirty {
+            connection.isDirty = true
+            dirty.append(connection)
+        }
+    }
+
+    /// Flushes every dirty session; called at the end of each event
+    /// (read, timer, connect). Flushing one session can dirty another (a
+    /// DATA frame sent upstream re-opens a downstream window), so loop.
+    func flushDirty() {
+        if flushing { return }
+        flushing = true
+        defer { flushing = false }
+        while let connection = dirty.popLast() {
+            connection.isDirty = false
+            connection.flushSession()
+        }
+    }
+}
+
+/// Limits and timeouts every worker applies.
+struct WorkerLimits: Sendable {
+    var downstreamHTTP2 = HTTP2Parameters()
+    var upstreamHTTP2 = HTTP2Parameters(maxConcurrentStreams: 0, initialStreamWindow: 1 << 20,
+                                        connectionWindow: 8 << 20)
+    var connectTimeout: TimeAmount = .milliseconds(500)
+    /// Request bytes kept so that a refused attempt can be replayed elsewhere.
+    var retryBufferLimit = 1 << 20
+    var accessLog = false
+}
+
+/// The clusters in force, as published to every worker.
+public struct RoutingSnapshot: Sendable {
+    public var version: String
+    public var clusters: [ClusterConfig]
+
+    public init(version: String, clusters: [ClusterConfig]) {
+        self.version = version
+        self.clusters = clusters
+    }
+}
+
+/// xorshift64*: a fast per-worker generator for load balancing choices.
+struct FastRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
+    mutating func next() -> UInt64 {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return state &* 0x2545_F491_4F6C_DD1D
+    }
+    mutating func next(below n: Int) -> Int { Int(next() % UInt64(n)) }
+}
+
+/// Plain counters of one worker; the admin server sums them across workers.
+struct WorkerCounters: Sendable {
+    var downstreamConnections = 0
+    var downstreamConnectionsTotal = 0
+    var downstreamRPCs = 0
+    var upstreamConnectFailures = 0
+    var retries = 0
+    var httpErrors = 0
+    var protocolErrors = 0
+}
