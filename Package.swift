@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3" ..< "5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // C libraries at the edge.
@@ -84,6 +85,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ], path: "Sources/KubeSim/KubeSimServer"),
         .executableTarget(name: "portico-kubesim", dependencies: ["KubeSimServer", cli, log] + nio,
                           path: "Sources/KubeSim/portico-kubesim"),
@@ -91,7 +93,8 @@ let package = Package(
         // Tests.
         .target(name: "TestUtilities", dependencies: grpc + nio + ["SampleServices"],
                 path: "Tests/TestUtilities"),
-        .testTarget(name: "DataPlaneTests", dependencies: ["DataPlane", "CNGHTTP2"]),
+        .testTarget(name: "DataPlaneTests", dependencies: ["DataPlane", "CNGHTTP2", log,
+            .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "MembershipTests", dependencies: ["Membership"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSimServer"] + nio,
                     resources: [.copy("Fixtures")]),

@@ -48,8 +48,12 @@ class HTTP2Connection: ChannelInboundHandler, HTTP2OutboundSink, HTTP2SessionDel
             s.sink = self
             session = s
             sessionStarted()
-            worker.needsFlush(self)
-            worker.flushDirty()
+            // A server speaks after the client's preface, so that a client
+            // speaking HTTP/1.1 gets a plain HTTP/1.1 error, not binary frames.
+            if role == .client {
+                worker.needsFlush(self)
+                worker.flushDirty()
+            }
         } catch {
             worker.logger.error("cannot start HTTP/2 session: \(error)")
             context.close(promise: nil)

@@ -72,6 +72,10 @@ final class ProxyStream {
             fail(.unavailable, reason)
             return
         }
+        if !tried.isEmpty {
+            cluster.retries += 1
+            worker.counters.retries += 1
+        }
         tried.append(e)
         endpoint = e
         lastEndpointName = e.name
@@ -97,8 +101,6 @@ final class ProxyStream {
         endAttempt(failed: true)
         guard !finished else { return }
         if retryable, !upstreamAnswered, let replayed = replay {
-            cluster.retries += 1
-            worker.counters.retries += 1
             requestBody.prepend(replayed)
             replayCredit += replayBytes
             replay = []

@@ -1,0 +1,94 @@
+// Backends failing under the proxy: retries, ejection of broken endpoints,
+// and UNAVAILABLE when nothing is left.
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SampleServices
+import Testing
+import TestUtilities
+
+@Suite(.serialized) struct ProxyFailureTests {
+    @Test func allInstancesDownIsUnavailableQuicklyWhileTheOtherServiceWorks() async throws {
+        try await ProxyFixture.with { f in
+            try await f.withClient { client in
+                #expect(try await client.echo("up").content == "up")
+                for b in f.echo { b.process.kill() }
+                for b in f.echo { _ = try? await b.process.waitForExit() }
+                let start = ContinuousClock.now
+                do {
+                    _ = try await client.echo("down")
+                    Issue.record("expected UNAVAILABLE")
+                } catch let e as RPCError {
+                    #expect(e.code == .unavailable)
+                    #expect(e.message.contains("echo-grpc"), "\(e.message)")
+                }
+                #expect(ContinuousClock.now - start < .seconds(2))
+                // Again, now that both endpoints are known to be down.
+                let again = ContinuousClock.now
+                await #expect(throws: RPCError.self) { _ = try await client.echo("down") }
+                #expect(ContinuousClock.now - again < .seconds(2))
+                #expect(try await client.reverse("abc").content == "cba")
+            }
+        }
+    }
+
+    @Test func killedInstanceDuringSteadyTrafficFailsOnlyInFlightRPCs() async throws {
+        try await ProxyFixture.with(reverseCount: 0) { f in
+            let victim = f.echo[1]
+            let result = try await f.withClient { client in
+                try await withThrowingTaskGroup(of: (ok: Int, failed: [String]).self) { group in
+                    // Four steady callers, each RPC taking 20 ms on the backend.
+                    for w in 0..<4 {
+                        group.addTask {
+                            var ok = 0
+                            var failed: [String] = []
+                            for i in 0..<60 {
+                                do {
+                                    _ = try await client.echo("w\(w)-\(i)", metadata: ["x-delay-ms": "20"])
+                                    ok += 1
+                                } catch let e as RPCError {
+                                    failed.append("\(e.code): \(e.message)")
+                                }
+                            }
+                            return (ok, failed)
+                        }
+                    }
+                    try await Task.sleep(for: .milliseconds(400))
+                    victim.process.kill()
+                    var ok = 0
+                    var failed: [String] = []
+                    for try await r in group {
+                        ok += r.ok
+                        failed += r.failed
+                    }
+                    return (ok, failed)
+                }
+            }
+            // At most the RPCs in flight on the victim (one per caller) fail.
+            #expect(result.failed.count <= 4, "\(result.failed)")
+            #expect(result.ok + result.failed.count == 240)
+            for failure in result.failed { #expect(failure.contains("unavailable") || failure.contains("UNAVAILABLE")) }
+        }
+    }
+
+    @Test func instanceRestartedOnTheSamePortComesBack() async throws {
+        try await ProxyFixture.with(echoCount: 2, reverseCount: 0) { f in
+            try await f.withClient { client in
+                let port = f.echo[1].port
+                f.echo[1].process.kill()
+                _ = try? await f.echo[1].process.waitForExit()
+                for i in 0..<6 { #expect(try await client.echo("a\(i)").hostname == "echo-1") }
+                let revived = try await SampleBackend.start(.echo, hostname: "echo-2b", port: port)
+                defer { Task { _ = await revived.stop() } }
+                // Reconnect probes back off to at most 2 s.
+                var hosts = Set<String>()
+                let deadline = ContinuousClock.now + .seconds(6)
+                while ContinuousClock.now < deadline && !hosts.contains("echo-2b") {
+                    hosts.insert(try await client.echo("b").hostname ?? "?")
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(hosts.contains("echo-2b"))
+            }
+        }
+    }
+}

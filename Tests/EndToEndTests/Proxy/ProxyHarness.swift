@@ -1,0 +1,86 @@
+// Starts portico-proxy as a real process with a generated config file.
+import Foundation
+import TestUtilities
+
+struct ProxyCluster {
+    var name: String
+    var services: [String]
+    var endpoints: [String]
+    var extra: String = ""
+}
+
+struct ProxyUnderTest {
+    let process: ManagedProcess
+    let port: Int
+    let adminPort: Int
+    let healthPort: Int
+    let certificates: TestCertificates?
+    let configFile: URL
+
+    var security: GRPCTestClient.Security {
+        certificates.map { .tls($0) } ?? .plaintext
+    }
+
+    /// Writes a config and starts the proxy; waits until its port accepts.
+    static func start(_ clusters: [ProxyCluster], tls: Bool = true, workers: Int = 2,
+                      extraYAML: String = "", arguments: [String] = []) async throws -> ProxyUnderTest {
+        let ports = try PortAllocator.freePorts(3)
+        let certificates = tls ? try TestCertificates.shared() : nil
+        var yaml = "listen: 127.0.0.1:\(ports[0])\nadmin: 127.0.0.1:\(ports[1])\nhealth: 127.0.0.1:\(ports[2])\n"
+        yaml += "workers: \(workers)\n"
+        if let certificates {
+            yaml += "tls:\n  certificate: \(certificates.serverCertificate)\n  privateKey: \(certificates.serverKey)\n"
+        }
+        yaml += extraYAML
+        yaml += "clusters:\n"
+        for c in clusters {
+            yaml += "  - name: \(c.name)\n    grpcServices: [\(c.services.joined(separator: ", "))]\n"
+            yaml += "    endpoints: [\(c.endpoints.joined(separator: ", "))]\n"
+            yaml += c.extra
+        }
+        let file = FileManager.default.temporaryDirectory
+            .appendingPathComponent("portico-\(UUID().uuidString).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let process = try ManagedProcess.start("portico-proxy", arguments: ["--config", file.path] + arguments)
+        try await process.waitForPort(ports[0])
+        return ProxyUnderTest(process: process, port: ports[0], adminPort: ports[1], healthPort: ports[2],
+                              certificates: certificates, configFile: file)
+    }
+
+    /// Peak and current resident memory of the proxy, in KiB.
+    func memory() -> (rss: Int, peak: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8) else {
+            return (0, 0)
+        }
+        func field(_ name: String) -> Int {
+            for line in status.split(separator: "\n") where line.hasPrefix(name) {
+                return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+            }
+            return 0
+        }
+        return (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    func withClient<R: Sendable>(_ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R) async throws -> R {
+        try await GRPCTestClient.withClient(port: port, security: security, body)
+    }
+
+    func stop() async {
+        _ = await process.terminate()
+        try? FileManager.default.removeItem(at: configFile)
+    }
+}
+
+/// A plain HTTP GET or POST on loopback, for the admin and health ports.
+func httpRequest(_ method: String = "GET", port: Int, path: String) async throws -> (status: Int, body: String) {
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    request.httpMethod = method
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+}
+
+import GRPCCore
+import GRPCNIOTransportHTTP2
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif

@@ -1,0 +1,146 @@
+// Unary RPCs through the TLS proxy: routing, balancing, statuses, metadata.
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SampleServices
+import Testing
+import TestUtilities
+
+@Suite(.serialized) struct ProxyUnaryTests {
+    @Test func echoAndReverseThroughTLS() async throws {
+        try await ProxyFixture.with { f in
+            try await f.withClient { client in
+                let e = try await client.echo("hello")
+                #expect(e.content == "hello")
+                #expect(["echo-1", "echo-2"].contains(e.hostname ?? ""))
+                let r = try await client.reverse("hello")
+                #expect(r.content == "olleh")
+                #expect(["reverse-1", "reverse-2"].contains(r.hostname ?? ""))
+            }
+        }
+    }
+
+    @Test func balancesEveryRPCNotEveryConnection() async throws {
+        try await ProxyFixture.with { f in
+            let hosts = try await f.withClient { client in
+                var hosts: [String: Int] = [:]
+                for i in 0..<40 { hosts[try await client.echo("m\(i)").hostname ?? "?", default: 0] += 1 }
+                return hosts
+            }
+            #expect(hosts == ["echo-1": 20, "echo-2": 20])
+        }
+    }
+
+    @Test func unknownServiceIsUnimplementedNamingIt() async throws {
+        try await ProxyFixture.with(echoCount: 1, reverseCount: 0) { f in
+            try await f.withClient { client in
+                do {
+                    _ = try await client.reverse("x")
+                    Issue.record("expected UNIMPLEMENTED")
+                } catch let e as RPCError {
+                    #expect(e.code == .unimplemented)
+                    #expect(e.message.contains("api.Reverse"))
+                }
+                #expect(try await client.echo("still fine").content == "still fine")
+            }
+        }
+    }
+
+    @Test func fourMebibyteUnaryMessage() async throws {
+        try await ProxyFixture.with(reverseCount: 0) { f in
+            let big = String(repeating: "abcdefgh", count: 512 * 1024)
+            try await f.withClient { client in
+                let r = try await client.echo(big)
+                #expect(r.content.utf8.count == 4 << 20)
+                #expect(r.content == big)
+            }
+        }
+    }
+
+    @Test func everyStatusCodeWithAUnicodeMessagePassesUnchanged() async throws {
+        try await ProxyFixture.with(reverseCount: 0) { f in
+            try await f.withClient { client in
+                for code in 1...16 {
+                    let message = "statut \(code): ça va mal ✗ — 失败"
+                    do {
+                        _ = try await client.echo("x", metadata: ["x-fail-code": "\(code)", "x-fail-message": message])
+                        Issue.record("code \(code) did not fail")
+                    } catch let e as RPCError {
+                        #expect(e.code.rawValue == code)
+                        #expect(e.message == message)
+                        #expect(e.hostname != nil)
+                    }
+                }
+                // 0 is success.
+                #expect(try await client.echo("ok", metadata: ["x-fail-code": "0"]).content == "ok")
+            }
+        }
+    }
+
+    @Test func binaryMetadataTravelsBothWays() async throws {
+        try await ProxyFixture.with(reverseCount: 0) { f in
+            try await f.withClient { client in
+                var md: Metadata = ["x-echo-text": "plain value"]
+                let bytes: [UInt8] = [0, 1, 2, 0xFE, 0xFF, 10, 13]
+                md.addBinaryValue(bytes, forKey: "x-echo-blob-bin")
+                let r = try await client.echo("m", metadata: md)
+                #expect(Array(r.metadata[binaryValues: "x-echo-blob-bin"]) == [bytes])
+                #expect(Array(r.trailingMetadata[binaryValues: "x-echo-blob-bin"]) == [bytes])
+                #expect(Array(r.metadata[stringValues: "x-echo-text"]) == ["plain value"])
+            }
+        }
+    }
+
+    @Test func deadlineCancelsTheBackendHandler() async throws {
+        try await ProxyFixture.with(echoCount: 1, reverseCount: 0) { f in
+            let start = ContinuousClock.now
+            try await f.withClient { client in
+                var options = CallOptions.defaults
+                options.timeout = .milliseconds(200)
+                do {
+                    _ = try await client.echo("slow", metadata: ["x-delay-ms": "2000"], options: options)
+                    Issue.record("expected DEADLINE_EXCEEDED")
+                } catch let e as RPCError {
+                    #expect(e.code == .deadlineExceeded)
+                }
+            }
+            #expect(ContinuousClock.now - start < .seconds(1.5))
+            // The handler saw the cancellation.
+            try await f.echo[0].process.waitForOutput(containing: "CANCELLED", timeout: .seconds(3))
+        }
+    }
+
+    @Test func twoHundredConcurrentRPCsOnOneConnection() async throws {
+        try await ProxyFixture.with(reverseCount: 0, extraYAML: "http2:\n  maxConcurrentStreams: 1000\n") { f in
+            try await f.withClient { client in
+                try await withThrowingTaskGroup(of: String.self) { group in
+                    for i in 0..<200 {
+                        group.addTask { try await client.echo("c\(i)", metadata: ["x-delay-ms": "300"]).content }
+                    }
+                    var seen = Set<String>()
+                    for try await c in group { seen.insert(c) }
+                    #expect(seen.count == 200)
+                }
+            }
+        }
+    }
+
+    @Test func oneHundredConnections() async throws {
+        try await ProxyFixture.with(reverseCount: 0) { f in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<100 {
+                    group.addTask {
+                        try await f.withClient { client in
+                            var ok = 0
+                            for j in 0..<3 where try await client.echo("\(i)-\(j)").content == "\(i)-\(j)" { ok += 1 }
+                            return ok
+                        }
+                    }
+                }
+                var total = 0
+                for try await n in group { total += n }
+                #expect(total == 300)
+            }
+        }
+    }
+}
