@@ -49,10 +49,7 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Shared model and wire protocol between controller and proxy.
-        .target(name: "Membership", dependencies: [
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOExtras", package: "swift-nio-extras"),
-        ]),
+        .target(name: "Membership"),
 
         // Control plane.
         .target(name: "KubeClient", dependencies: ["CCurl", "Yams", log]),

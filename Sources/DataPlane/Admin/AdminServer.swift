@@ -115,7 +115,13 @@ final class AdminHandler: ChannelInboundHandler {
 
     private func ready() -> AdminResponse {
         switch proxy.phase {
-        case .serving: return .text(.ok, "LIVE\n")
+        case .serving:
+            guard let m = proxy.membershipStatus else { return .text(.ok, "LIVE\n") }
+            if !m.received { return .text(.serviceUnavailable, "PRE_INITIALIZING: no membership from the controller yet\n") }
+            if !m.connected {
+                return .text(.ok, "LIVE (controller unreachable: serving membership version \(m.version))\n")
+            }
+            return .text(.ok, "LIVE\n")
         case .starting: return .text(.serviceUnavailable, "PRE_INITIALIZING\n")
         case .draining: return .text(.serviceUnavailable, "DRAINING\n")
         case .stopped: return .text(.serviceUnavailable, "STOPPED\n")

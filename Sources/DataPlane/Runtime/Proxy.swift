@@ -24,6 +24,9 @@ public final class Proxy: Sendable {
     let tlsContext: NIOSSLContext?
     private let channels = NIOLockedValueBox<[Channel]>([])
     let membershipVersion = NIOLockedValueBox<String>("static")
+    private let membership = NIOLockedValueBox<MembershipClient?>(nil)
+    /// False until the first membership arrives when a socket is configured.
+    private let haveMembership = ManagedAtomic<Bool>(true)
     let startedAt = NIODeadline.now()
 
     public var phase: ProxyPhase { ProxyPhase(rawValue: phaseValue.load(ordering: .relaxed)) ?? .stopped }
@@ -64,6 +67,17 @@ public final class Proxy: Sendable {
         if !config.clusters.isEmpty {
             try update(RoutingSnapshot(version: "static", clusters: config.clusters)).wait()
         }
+        if config.membershipSocket != nil { haveMembership.store(false, ordering: .relaxed) }
+    }
+
+    func membershipReceived() { haveMembership.store(true, ordering: .relaxed) }
+
+    /// Serving, and (with a controller) holding a membership.
+    var isReady: Bool { phase == .serving && haveMembership.load(ordering: .relaxed) }
+
+    /// The membership stream's state, nil without a controller.
+    public var membershipStatus: MembershipStatus? {
+        membership.withLockedValue { $0?.status.withLockedValue { $0 } }
     }
 
     /// Publishes a new routing table to every worker; each applies it
@@ -89,6 +103,11 @@ public final class Proxy: Sendable {
         let admin = try await AdminServer.bind(self, at: config.admin, kind: .admin)
         channels.withLockedValue { $0 = [listener, health, admin] }
         phaseValue.store(ProxyPhase.serving.rawValue, ordering: .relaxed)
+        if let socket = config.membershipSocket {
+            let client = MembershipClient(socketPath: socket, proxy: self, logger: logger)
+            membership.withLockedValue { $0 = client }
+            client.start()
+        }
         logger.info("portico-proxy serving", metadata: [
             "listen": "\(config.listen)", "tls": "\(config.tls != nil)",
             "health": "\(config.health)", "admin": "\(config.admin)",
@@ -129,6 +148,7 @@ public final class Proxy: Sendable {
     /// Stops at once.
     public func stop() async {
         phaseValue.store(ProxyPhase.stopped.rawValue, ordering: .relaxed)
+        membership.withLockedValue { $0?.stop() }
         for c in channels.withLockedValue({ $0 }) { try? await c.close() }
         try? await group.shutdownGracefully()
     }

@@ -1,0 +1,62 @@
+// The membership in force on the proxy side, changed only by whole messages.
+
+public struct MembershipTable: Sendable, Equatable {
+    public private(set) var version: UInt64 = 0
+    public private(set) var clusters: [String: MembershipCluster] = [:]
+
+    public init() {}
+
+    /// Applies a snapshot or delta all-or-nothing: on error, `self` is unchanged.
+    public mutating func apply(_ message: MembershipMessage) throws {
+        var next = self
+        switch message {
+        case .snapshot(let v, let list):
+            next.clusters = [:]
+            for c in list {
+                guard next.clusters.updateValue(c, forKey: c.name) == nil else {
+                    throw MembershipError("cluster \"\(c.name)\" appears twice")
+                }
+            }
+            next.version = v
+        case .delta(let v, let base, let upserts, let removes):
+            guard base == version else {
+                throw MembershipError("delta \(v) is based on version \(base), but \(version) is in force")
+            }
+            for name in removes { next.clusters.removeValue(forKey: name) }
+            for c in upserts { next.clusters[c.name] = c }
+            next.version = v
+        default:
+            throw MembershipError("not a membership update")
+        }
+        try next.validate()
+        self = next
+    }
+
+    /// Every cluster well formed, and no gRPC service claimed twice.
+    public func validate() throws {
+        var owners: [String: String] = [:]
+        for c in clusters.values.sorted(by: { $0.name < $1.name }) {
+            guard !c.name.isEmpty else { throw MembershipError("a cluster has an empty name") }
+            guard !c.grpcServices.isEmpty else { throw MembershipError("cluster \"\(c.name)\" has no gRPC services") }
+            guard ["round_robin", "least_request", "random", "ring_hash"].contains(c.lbPolicy) else {
+                throw MembershipError("cluster \"\(c.name)\": unknown lbPolicy \"\(c.lbPolicy)\"")
+            }
+            if c.lbPolicy == "ring_hash" && (c.hashHeader ?? "").isEmpty {
+                throw MembershipError("cluster \"\(c.name)\": ring_hash needs hashHeader")
+            }
+            guard c.timeoutMilliseconds >= 0 else { throw MembershipError("cluster \"\(c.name)\": negative timeout") }
+            for s in c.grpcServices {
+                if let other = owners[s] {
+                    throw MembershipError("gRPC service \"\(s)\" is claimed by \"\(other)\" and \"\(c.name)\"")
+                }
+                owners[s] = c.name
+            }
+            for e in c.endpoints {
+                guard (1...65535).contains(e.port) else {
+                    throw MembershipError("cluster \"\(c.name)\": endpoint \(e.address) has port \(e.port)")
+                }
+                guard !e.address.isEmpty else { throw MembershipError("cluster \"\(c.name)\": empty endpoint address") }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Testing
+@testable import Membership
+
+@Suite struct MembershipTableTests {
+    func cluster(_ name: String, _ services: [String], ports: [Int] = [9081]) -> MembershipCluster {
+        MembershipCluster(name: name, grpcServices: services, port: 9081,
+                          endpoints: ports.map { MembershipEndpoint(address: "10.0.0.1", port: $0) })
+    }
+
+    @Test func snapshotThenDeltas() throws {
+        var t = MembershipTable()
+        try t.apply(.snapshot(version: 1, clusters: [cluster("edge/echo", ["api.Echo"])]))
+        #expect(t.version == 1)
+        try t.apply(.delta(version: 2, baseVersion: 1, upserts: [cluster("edge/rev", ["api.Reverse"])], removes: []))
+        #expect(Set(t.clusters.keys) == ["edge/echo", "edge/rev"])
+        try t.apply(.delta(version: 3, baseVersion: 2, upserts: [], removes: ["edge/echo"]))
+        #expect(Set(t.clusters.keys) == ["edge/rev"])
+    }
+
+    @Test func badUpdatesChangeNothing() throws {
+        var t = MembershipTable()
+        try t.apply(.snapshot(version: 1, clusters: [cluster("edge/echo", ["api.Echo"])]))
+        let before = t
+        #expect(throws: MembershipError.self) {
+            try t.apply(.delta(version: 3, baseVersion: 2, upserts: [], removes: ["edge/echo"]))
+        }
+        #expect(throws: MembershipError.self) {
+            try t.apply(.delta(version: 2, baseVersion: 1, upserts: [cluster("edge/other", ["api.Echo"])], removes: []))
+        }
+        var bad = cluster("edge/bad", ["api.Bad"])
+        bad.lbPolicy = "fastest"
+        #expect(throws: MembershipError.self) {
+            try t.apply(.snapshot(version: 2, clusters: [bad]))
+        }
+        #expect(throws: MembershipError.self) {
+            try t.apply(.snapshot(version: 2, clusters: [cluster("a", ["api.A"], ports: [0])]))
+        }
+        #expect(t == before)
+    }
+
+    @Test func framesRoundTrip() throws {
+        let messages: [MembershipMessage] = [
+            .hello(node: "portico-0", lastVersion: 7), .ack(version: 3), .nack(version: 4, error: "no"),
+            .snapshot(version: 5, clusters: [cluster("edge/echo", ["api.Echo"], ports: [1, 2])]),
+            .delta(version: 6, baseVersion: 5, upserts: [], removes: ["edge/echo"]),
+        ]
+        for m in messages {
+            let frame = try MembershipFrame.encode(m)
+            let length = Int(frame[0]) << 24 | Int(frame[1]) << 16 | Int(frame[2]) << 8 | Int(frame[3])
+            #expect(length == frame.count - 4)
+            #expect(try MembershipFrame.decode(Array(frame.dropFirst(4))) == m)
+        }
+    }
+
+    @Test func badFramesSayWhatIsWrong() {
+        func error(_ json: String) -> String {
+            do {
+                _ = try MembershipFrame.decode(Array(json.utf8))
+                return ""
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(error("{") == "not valid JSON")
+        #expect(error(#"{"type":"warp"}"#).contains("unknown message type \"warp\""))
+        #expect(error(#"{"type":"ack"}"#) == "missing field \"version\"")
+        #expect(error(#"{"type":"snapshot","version":1,"clusters":[{"name":"a"}]}"#).contains("clusters[0]"))
+    }
+}
