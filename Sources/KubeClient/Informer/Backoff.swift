@@ -47,8 +47,10 @@ struct Backoff {
         return max(jittered, retryAfter ?? .zero)
     }
 
+    /// Scales to whole microseconds, so that equal inputs give equal delays.
     private static func scale(_ duration: Duration, by factor: Double) -> Duration {
         let (seconds, attoseconds) = duration.components
-        return .seconds((Double(seconds) + Double(attoseconds) / 1e18) * factor)
+        let microseconds = (Double(seconds) * 1e6 + Double(attoseconds) / 1e12) * factor
+        return .microseconds(Int64(microseconds.rounded()))
     }
 }

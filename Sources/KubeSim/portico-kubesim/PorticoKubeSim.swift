@@ -60,8 +60,8 @@ struct PorticoKubeSim: AsyncParsableCommand {
         if let kubeconfigOut {
             try sim.kubeconfig(clientCertificate: clientCertificate).write(to: kubeconfigOut)
         }
-        print("listening on \(sim.url)")
-        fflush(stdout)
+        // Written unbuffered: scripts wait for this line on a pipe.
+        FileHandle.standardOutput.write(Data("listening on \(sim.url)\n".utf8))
         await Self.waitForTermination()
         try await sim.stop()
     }

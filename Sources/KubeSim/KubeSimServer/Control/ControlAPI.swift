@@ -9,7 +9,8 @@ import Foundation
 /// - `POST /kubesim/bookmarks`: send a BOOKMARK to every watch that allows them
 /// - `POST /kubesim/compact`: forget history (older versions get 410)
 /// - `POST|DELETE /kubesim/faults`: arm (`FaultRule` JSON) or clear faults
-/// - `POST /kubesim/objects`: create or replace objects (JSON object, List, or YAML documents)
+/// - `POST /kubesim/objects`: create or replace objects (JSON object, List, or YAML documents);
+///   kinds KubeSim does not serve are skipped and listed
 /// - `PATCH|DELETE /kubesim/objects/RESOURCE/[NAMESPACE/]NAME`: merge-patch or delete one
 /// - `PUT  /kubesim/tokens`: `{"tokens": [...]}` replaces the accepted bearer tokens
 /// - `PUT  /kubesim/config`: `{"watchGoneAs": "status"|"event", "historyLimit": N}`
@@ -53,7 +54,20 @@ struct ControlAPI {
             core.faults.clear()
             return ok()
         case ("POST", "objects", 1):
-            return ok(["applied": .array(try objects(in: request.body).map { try store.apply($0) })])
+            var applied: [JSONValue] = []
+            var skipped: [JSONValue] = []
+            for object in try objects(in: request.body) {
+                let apiVersion = object["apiVersion"]?.stringValue ?? "?"
+                let kind = object["kind"]?.stringValue ?? "?"
+                guard ServedResource.find(apiVersion: apiVersion, kind: kind) != nil else {
+                    let namespace = object[path: ["metadata", "namespace"]]?.stringValue.map { "\($0)/" } ?? ""
+                    let name = object[path: ["metadata", "name"]]?.stringValue ?? "?"
+                    skipped.append(.string("\(apiVersion) \(kind) \(namespace)\(name): not served by KubeSim"))
+                    continue
+                }
+                applied.append(try store.apply(object))
+            }
+            return ok(["applied": .array(applied), "skipped": .array(skipped)])
         case ("PATCH", "objects", 3...4), ("DELETE", "objects", 3...4):
             guard let resource = ServedResource.find(name: segments[1]) else {
                 throw APIError.badRequest("unknown resource '\(segments[1])'")
