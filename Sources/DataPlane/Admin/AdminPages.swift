@@ -7,6 +7,8 @@ struct EndpointSnapshot: Sendable {
     var serving: Bool
     var terminating: Bool
     var reachable: Bool
+    var healthy: Bool
+    var health: String
     var activeRPCs: Int
     var totalRPCs: Int
     var failedRPCs: Int
@@ -37,6 +39,7 @@ extension Worker {
                 endpoints: c.endpoints.map { e in
                     EndpointSnapshot(address: e.name, ready: e.config.ready, serving: e.config.serving,
                                      terminating: e.config.terminating, reachable: e.isAvailable || e.isFallback,
+                                     healthy: e.healthy, health: e.healthDetail,
                                      activeRPCs: e.activeRPCs, totalRPCs: e.totalRPCs, failedRPCs: e.failedRPCs,
                                      connectFailures: e.connectFailures, connections: e.connections.count)
                 })
@@ -84,6 +87,7 @@ enum AdminPages {
                         m.endpoints[i].connectFailures += e.connectFailures
                         m.endpoints[i].connections += e.connections
                         m.endpoints[i].reachable = m.endpoints[i].reachable && e.reachable
+                        m.endpoints[i].healthy = m.endpoints[i].healthy && e.healthy
                     } else {
                         m.endpoints.append(e)
                     }
@@ -99,6 +103,7 @@ enum AdminPages {
             let endpoints = c.endpoints.map { e in
                 "{\"address\":\(j(e.address)),\"ready\":\(e.ready),\"serving\":\(e.serving),"
                     + "\"terminating\":\(e.terminating),\"reachable\":\(e.reachable),"
+                    + "\"healthy\":\(e.healthy),\"health\":\(j(e.health)),"
                     + "\"active_rpcs\":\(e.activeRPCs),\"total_rpcs\":\(e.totalRPCs),"
                     + "\"failed_rpcs\":\(e.failedRPCs),\"connect_failures\":\(e.connectFailures),"
                     + "\"connections\":\(e.connections)}"

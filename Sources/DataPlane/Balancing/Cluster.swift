@@ -16,6 +16,7 @@ final class Cluster {
         self.balancer = LoadBalancer(policy: config.lbPolicy)
         self.endpoints = Self.makeEndpoints(config, existing: [:], cluster: self)
         balancer.rebuild(endpoints)
+        for e in endpoints { e.configureHealthCheck(config.healthCheck) }
     }
 
     /// Takes a new config, keeping the Endpoint objects (and pools) of the
@@ -30,6 +31,7 @@ final class Cluster {
         self.config = config
         self.endpoints = next
         balancer.rebuild(next)
+        for e in next { e.configureHealthCheck(config.healthCheck) }
     }
 
     func retire() {
@@ -68,6 +70,9 @@ final class Cluster {
     /// Why `pick` found nothing, for the UNAVAILABLE message.
     var unavailableReason: String {
         if endpoints.isEmpty { return "cluster \"\(config.name)\" has no endpoints" }
+        if endpoints.allSatisfy({ !$0.healthy }) {
+            return "all \(endpoints.count) endpoints of cluster \"\(config.name)\" are failing health checks"
+        }
         return "no healthy upstream in cluster \"\(config.name)\" (\(endpoints.count) endpoints, none reachable)"
     }
 }

@@ -18,6 +18,10 @@ final class Endpoint {
     private var reconnectTask: Scheduled<Void>?
     private(set) var retired = false
 
+    /// Active health checking's verdict (true until a check says otherwise).
+    private(set) var healthy = true
+    private var healthChecker: HealthChecker?
+
     var activeRPCs = 0
     var totalRPCs = 0
     var failedRPCs = 0
@@ -32,9 +36,33 @@ final class Endpoint {
     }
 
     /// Can take a new RPC under normal conditions.
-    var isAvailable: Bool { reachable && config.ready && !config.terminating && !retired }
+    var isAvailable: Bool { reachable && healthy && config.ready && !config.terminating && !retired }
     /// Can take a new RPC when nothing better is left (terminating but still serving).
-    var isFallback: Bool { reachable && config.serving && !retired }
+    var isFallback: Bool { reachable && healthy && config.terminating && config.serving && !retired }
+
+    var healthDetail: String { healthChecker?.lastDetail ?? "not checked" }
+
+    /// Starts, changes or stops active health checks.
+    func configureHealthCheck(_ config: HealthCheckConfig?) {
+        guard let config else {
+            healthChecker?.stop()
+            healthChecker = nil
+            healthy = true
+            return
+        }
+        if let h = healthChecker {
+            h.update(config)
+        } else {
+            let h = HealthChecker(endpoint: self, config: config)
+            healthChecker = h
+            h.start()
+        }
+    }
+
+    func setHealthy(_ value: Bool, _ detail: String) {
+        healthy = value
+        cluster.worker.logger.info("endpoint \(name) of cluster \(cluster.config.name) is now \(value ? "healthy" : "unhealthy"): \(detail)")
+    }
 
     /// A connection with room for one more stream, opening one if needed.
     func connectionForNewStream(worker: Worker) -> UpstreamConnection {
@@ -82,6 +110,8 @@ final class Endpoint {
     /// The endpoint left the cluster: no new RPCs; streams in flight finish.
     func retire() {
         retired = true
+        healthChecker?.stop()
+        healthChecker = nil
         reconnectTask?.cancel()
         reconnectTask = nil
         for c in connections { c.closeWhenIdle() }

@@ -10,9 +10,9 @@ final class UpstreamConnection: HTTP2Connection {
 
     private(set) var state = State.connecting
     unowned let endpoint: Endpoint
-    private var streams: [Int32: ProxyStream] = [:]
+    private var streams: [Int32: UpstreamStream] = [:]
     /// RPCs waiting for the connection to come up.
-    private var pending: [ProxyStream] = []
+    private var pending: [UpstreamStream] = []
     /// Headers being received per stream (response headers or trailers).
     private var incoming: [Int32: HeaderBlock] = [:]
     private var closeWhenDrained = false
@@ -107,7 +107,7 @@ final class UpstreamConnection: HTTP2Connection {
 
     // MARK: Streams
 
-    func attach(_ stream: ProxyStream) {
+    func attach(_ stream: UpstreamStream) {
         switch state {
         case .connecting: pending.append(stream)
         case .ready: submit(stream)
@@ -117,7 +117,7 @@ final class UpstreamConnection: HTTP2Connection {
         }
     }
 
-    private func submit(_ stream: ProxyStream) {
+    private func submit(_ stream: UpstreamStream) {
         guard let session else { return }
         do {
             let id = try session.submitRequest(stream.request, hasBody: stream.requestHasBody,
@@ -132,7 +132,7 @@ final class UpstreamConnection: HTTP2Connection {
     }
 
     /// The stream was cancelled by its downstream side.
-    func detach(_ stream: ProxyStream, id: Int32) {
+    func detach(_ stream: UpstreamStream, id: Int32) {
         if id != 0 {
             streams.removeValue(forKey: id)
         } else {

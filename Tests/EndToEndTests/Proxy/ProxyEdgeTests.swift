@@ -16,7 +16,10 @@ import FoundationNetworking
             let reply = try rawExchange(port: f.proxy.port, send: Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
             #expect(reply.hasPrefix("HTTP/1.1 505"), "\(reply)")
             // The proxy still serves gRPC.
-            try await f.withClient { #expect(try await $0.echo("after").content == "after") }
+            try await f.withClient { client in
+                let r = try await client.echo("after")
+                #expect(r.content == "after")
+            }
         }
     }
 
@@ -25,7 +28,10 @@ import FoundationNetworking
             // nghttp (Debian nghttp2-client) as an independent HTTP/2 client.
             let out = try run("/usr/bin/nghttp", ["-v", "http://127.0.0.1:\(f.proxy.port)/index.html"])
             #expect(out.contains(":status: 415"), "\(out)")
-            try await f.withClient { #expect(try await $0.echo("ok").content == "ok") }
+            try await f.withClient { client in
+                let r = try await client.echo("ok")
+                #expect(r.content == "ok")
+            }
         }
     }
 
@@ -46,7 +52,7 @@ import FoundationNetworking
             r = try await httpRequest(port: f.proxy.adminPort, path: "/clusters")
             let json = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as! [String: Any]
             let clusters = json["clusters"] as! [[String: Any]]
-            #expect(clusters.map { $0["name"] as! String } == ["echo-grpc", "reverse-grpc"])
+            #expect(clusters.map { $0["name"] as! String } == ["echo-grpc"])
             #expect(clusters[0]["total_rpcs"] as? Int == 1)
         }
     }

@@ -36,7 +36,7 @@ import TestUtilities
         try await ProxyFixture.with(reverseCount: 0) { f in
             let victim = f.echo[1]
             let result = try await f.withClient { client in
-                try await withThrowingTaskGroup(of: (ok: Int, failed: [String]).self) { group in
+                try await withThrowingTaskGroup(of: CallerResult.self) { group in
                     // Four steady callers, each RPC taking 20 ms on the backend.
                     for w in 0..<4 {
                         group.addTask {
@@ -50,7 +50,7 @@ import TestUtilities
                                     failed.append("\(e.code): \(e.message)")
                                 }
                             }
-                            return (ok, failed)
+                            return CallerResult(ok: ok, failed: failed)
                         }
                     }
                     try await Task.sleep(for: .milliseconds(400))
@@ -61,7 +61,7 @@ import TestUtilities
                         ok += r.ok
                         failed += r.failed
                     }
-                    return (ok, failed)
+                    return CallerResult(ok: ok, failed: failed)
                 }
             }
             // At most the RPCs in flight on the victim (one per caller) fail.
@@ -91,4 +91,9 @@ import TestUtilities
             }
         }
     }
+}
+
+struct CallerResult: Sendable {
+    var ok: Int
+    var failed: [String]
 }

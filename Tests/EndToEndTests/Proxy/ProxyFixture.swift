@@ -15,11 +15,16 @@ struct ProxyFixture {
         var reverse: [SampleBackend] = []
         for i in 0..<echoCount { echo.append(try await SampleBackend.start(.echo, hostname: "echo-\(i + 1)")) }
         for i in 0..<reverseCount { reverse.append(try await SampleBackend.start(.reverse, hostname: "reverse-\(i + 1)")) }
-        let proxy = try await ProxyUnderTest.start([
-            ProxyCluster(name: "echo-grpc", services: ["api.Echo"], endpoints: echo.map(\.address),
-                         extra: echoClusterExtra),
-            ProxyCluster(name: "reverse-grpc", services: ["api.Reverse"], endpoints: reverse.map(\.address)),
-        ], tls: tls, workers: workers, extraYAML: extraYAML)
+        var clusters: [ProxyCluster] = []
+        if !echo.isEmpty {
+            clusters.append(ProxyCluster(name: "echo-grpc", services: ["api.Echo"], endpoints: echo.map(\.address),
+                                         extra: echoClusterExtra))
+        }
+        if !reverse.isEmpty {
+            clusters.append(ProxyCluster(name: "reverse-grpc", services: ["api.Reverse"],
+                                         endpoints: reverse.map(\.address)))
+        }
+        let proxy = try await ProxyUnderTest.start(clusters, tls: tls, workers: workers, extraYAML: extraYAML)
         return ProxyFixture(echo: echo, reverse: reverse, proxy: proxy)
     }
 

@@ -63,7 +63,10 @@ import TestUtilities
                 for code in 1...16 {
                     let message = "statut \(code): ça va mal ✗ — 失败"
                     do {
-                        _ = try await client.echo("x", metadata: ["x-fail-code": "\(code)", "x-fail-message": message])
+                        var md = Metadata()
+                        md.addString("\(code)", forKey: "x-fail-code")
+                        md.addString(message, forKey: "x-fail-message")
+                        _ = try await client.echo("x", metadata: md)
                         Issue.record("code \(code) did not fail")
                     } catch let e as RPCError {
                         #expect(e.code.rawValue == code)
@@ -82,7 +85,7 @@ import TestUtilities
             try await f.withClient { client in
                 var md: Metadata = ["x-echo-text": "plain value"]
                 let bytes: [UInt8] = [0, 1, 2, 0xFE, 0xFF, 10, 13]
-                md.addBinaryValue(bytes, forKey: "x-echo-blob-bin")
+                md.addBinary(bytes, forKey: "x-echo-blob-bin")
                 let r = try await client.echo("m", metadata: md)
                 #expect(Array(r.metadata[binaryValues: "x-echo-blob-bin"]) == [bytes])
                 #expect(Array(r.trailingMetadata[binaryValues: "x-echo-blob-bin"]) == [bytes])
