@@ -39,6 +39,7 @@ public final class Informer<Object: KubeResource>: Sendable {
         var syncWaiters: [CheckedContinuation<Void, Never>] = []
         var lastSyncResourceVersion: String?
         var running = false
+        var streams: [AsyncStream<InformerEvent<Object>>.Continuation] = []
     }
 
     private let state = Mutex(State())
@@ -63,9 +64,11 @@ public final class Informer<Object: KubeResource>: Sendable {
         state.withLock { $0.handlers.append(handler) }
     }
 
-    /// The notifications as an `AsyncStream` (an unbounded buffer: read it promptly).
+    /// The notifications as an `AsyncStream` (an unbounded buffer: read it
+    /// promptly). It finishes when ``run()`` returns.
     public func events() -> AsyncStream<InformerEvent<Object>> {
         let (stream, continuation) = AsyncStream<InformerEvent<Object>>.makeStream()
+        state.withLock { $0.streams.append(continuation) }
         addEventHandler(InformerEventHandlers(
             added: { continuation.yield(.added($0, isInInitialList: $1)) },
             updated: { continuation.yield(.updated(old: $0, new: $1)) },
@@ -101,6 +104,7 @@ public final class Informer<Object: KubeResource>: Sendable {
         }
         precondition(!alreadyRunning, "Informer.run() called twice")
         await Reflector(informer: self).run()
+        for stream in state.withLock({ $0.streams }) { stream.finish() }
     }
 
     // MARK: Called by the reflector

@@ -36,9 +36,13 @@ public struct InformerEventHandlers<Object: KubeResource>: InformerEventHandler 
         self.synced = synced
     }
 
+    /// Calls `added`.
     public func onAdd(_ object: Object, isInInitialList: Bool) { added(object, isInInitialList) }
+    /// Calls `updated`.
     public func onUpdate(old: Object, new: Object) { updated(old, new) }
+    /// Calls `deleted`.
     public func onDelete(_ object: Object) { deleted(object) }
+    /// Calls `synced`.
     public func onSynced() { synced() }
 }
 

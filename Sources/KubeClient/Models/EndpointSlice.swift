@@ -3,13 +3,17 @@
 /// A `discovery.k8s.io/v1` EndpointSlice. A Service's endpoints are spread
 /// over any number of slices labelled `kubernetes.io/service-name`.
 public struct EndpointSlice: KubeResource {
+    /// Where this kind is served.
     public static let resourceType = ResourceType(group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice",
                                                   plural: "endpointslices", isNamespaced: true)
     /// The label that names the Service a slice belongs to.
     public static let serviceNameLabel = "kubernetes.io/service-name"
 
+    /// `apiVersion` as sent (absent on list items).
     public var apiVersion: String?
+    /// `kind` as sent (absent on list items).
     public var kind: String?
+    /// Standard object metadata.
     public var metadata: ObjectMeta
     /// `IPv4`, `IPv6` or `FQDN`.
     public var addressType: String?
@@ -119,12 +123,14 @@ public struct EndpointConditions: Codable, Sendable, Equatable {
 public struct EndpointHints: Codable, Sendable, Equatable {
     /// A zone that should consume this endpoint.
     public struct ForZone: Codable, Sendable, Equatable {
+        /// The zone or node name.
         public var name: String
         /// Creates a hint.
         public init(name: String) { self.name = name }
     }
     /// A node that should consume this endpoint.
     public struct ForNode: Codable, Sendable, Equatable {
+        /// The zone or node name.
         public var name: String
         /// Creates a hint.
         public init(name: String) { self.name = name }

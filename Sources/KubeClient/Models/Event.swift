@@ -2,10 +2,14 @@
 
 /// A `v1` Event, reported on an involved object.
 public struct Event: KubeResource {
+    /// Where this kind is served.
     public static let resourceType = ResourceType(group: "", version: "v1", kind: "Event", plural: "events", isNamespaced: true)
 
+    /// `apiVersion` as sent (absent on list items).
     public var apiVersion: String?
+    /// `kind` as sent (absent on list items).
     public var kind: String?
+    /// Standard object metadata.
     public var metadata: ObjectMeta
     /// The object the event is about.
     public var involvedObject: ObjectReference

@@ -3,7 +3,9 @@
 /// A list of objects (`ServiceList`, `EndpointSliceList`, ...). Items come
 /// without `kind` and `apiVersion`; `"items": null` reads as `[]`.
 public struct KubeList<Item: KubeResource>: Codable, Sendable, Equatable {
+    /// `apiVersion` as sent (absent on list items).
     public var apiVersion: String?
+    /// `kind` as sent (absent on list items).
     public var kind: String?
     /// Version the list was read at, and the continue token.
     public var metadata: ListMeta

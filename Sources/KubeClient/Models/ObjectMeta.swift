@@ -48,12 +48,17 @@ public struct ObjectMeta: Codable, Sendable, Equatable, Hashable {
 
 /// A reference from an object to its owner.
 public struct OwnerReference: Codable, Sendable, Equatable, Hashable {
+    /// API version of the referenced object.
     public var apiVersion: String?
+    /// Kind of the referenced object.
     public var kind: String?
+    /// Name of the referenced object.
     public var name: String?
+    /// UID of the referenced object.
     public var uid: String?
     /// Whether the owner is the managing controller.
     public var controller: Bool?
+    /// Whether the owner waits for this object on foreground deletion.
     public var blockOwnerDeletion: Bool?
 
     /// Creates an owner reference.
@@ -69,12 +74,19 @@ public struct OwnerReference: Codable, Sendable, Equatable, Hashable {
 /// A reference to another object (`core/v1 ObjectReference`), as in an
 /// endpoint's `targetRef` or an event's `involvedObject`.
 public struct ObjectReference: Codable, Sendable, Equatable, Hashable {
+    /// API version of the referenced object.
     public var apiVersion: String?
+    /// Kind of the referenced object.
     public var kind: String?
+    /// Namespace of the referenced object.
     public var namespace: String?
+    /// Name of the referenced object.
     public var name: String?
+    /// UID of the referenced object.
     public var uid: String?
+    /// Version of the referenced object, when it matters.
     public var resourceVersion: String?
+    /// Part of the object referred to, e.g. a container.
     public var fieldPath: String?
 
     /// Creates a reference.

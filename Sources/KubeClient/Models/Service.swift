@@ -2,10 +2,14 @@
 
 /// A `v1` Service.
 public struct Service: KubeResource {
+    /// Where this kind is served.
     public static let resourceType = ResourceType(group: "", version: "v1", kind: "Service", plural: "services", isNamespaced: true)
 
+    /// `apiVersion` as sent (absent on list items).
     public var apiVersion: String?
+    /// `kind` as sent (absent on list items).
     public var kind: String?
+    /// Standard object metadata.
     public var metadata: ObjectMeta
     /// The desired behaviour.
     public var spec: ServiceSpec?

@@ -15,6 +15,7 @@ public struct WatchEventStream<Object: KubeResource>: AsyncSequence, Sendable {
         var lines: AsyncThrowingStream<Data, any Error>.AsyncIterator
         let decoder = JSONDecoder()
 
+        /// The next event; `nil` when the server ended the watch.
         public mutating func next() async throws -> WatchEvent<Object>? {
             guard let line = try await lines.next() else { return nil }
             do {
@@ -25,6 +26,7 @@ public struct WatchEventStream<Object: KubeResource>: AsyncSequence, Sendable {
         }
     }
 
+    /// Starts iterating; a watch can be iterated once.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(lines: lines.makeAsyncIterator())
     }

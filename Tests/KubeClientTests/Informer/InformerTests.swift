@@ -151,3 +151,25 @@ import Testing
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct InformerEventStreamTests {
+    @Test func eventsStreamDeliversInOrderAndFinishesWithRun() async throws {
+        try await withSim { harness in
+            try await harness.createNamespace("edge")
+            _ = try await harness.client.create(makeService("a"))
+            let informer = Informer<Service>(client: harness.client, namespace: "edge", options: fastInformerOptions)
+            let events = informer.events()
+            let task = Task { await informer.run() }
+            var iterator = events.makeAsyncIterator()
+            guard case .added(let a, isInInitialList: true) = await iterator.next() else { Issue.record("expected the initial add"); return }
+            #expect(a.metadata.name == "a")
+            #expect(await iterator.next() == .synced)
+            try await harness.client.delete(Service.self, name: "a", namespace: "edge")
+            guard case .deleted(let gone) = await iterator.next() else { Issue.record("expected a delete"); return }
+            #expect(gone.metadata.name == "a")
+            task.cancel()
+            await task.value
+            #expect(await iterator.next() == nil)
+        }
+    }
+}

@@ -15,7 +15,9 @@ public struct ManifestLoader: Sendable {
 
     /// A manifest that cannot be read.
     public struct LoadError: Error, CustomStringConvertible, Sendable {
+        /// The file or directory.
         public var path: String
+        /// What is wrong with it.
         public var problem: String
         public var description: String { "manifest \(path): \(problem)" }
     }

@@ -25,12 +25,16 @@ public struct ServedResource: Sendable, Hashable {
     /// Everything KubeSim serves.
     public static let all: [ServedResource] = [namespaces, services, endpointSlices, events]
 
+    /// core/v1 Namespaces.
     public static let namespaces = ServedResource(group: "", version: "v1", kind: "Namespace", plural: "namespaces",
                                                   singular: "namespace", isNamespaced: false, shortNames: ["ns"])
+    /// core/v1 Services.
     public static let services = ServedResource(group: "", version: "v1", kind: "Service", plural: "services",
                                                 singular: "service", isNamespaced: true, shortNames: ["svc"])
+    /// discovery.k8s.io/v1 EndpointSlices.
     public static let endpointSlices = ServedResource(group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice",
                                                       plural: "endpointslices", singular: "endpointslice", isNamespaced: true, shortNames: [])
+    /// core/v1 Events.
     public static let events = ServedResource(group: "", version: "v1", kind: "Event", plural: "events",
                                               singular: "event", isNamespaced: true, shortNames: ["ev"])
 
@@ -64,6 +68,7 @@ public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible
         self.name = name
     }
 
+    /// Orders by namespace, then name (the order lists use).
     public static func < (lhs: ObjectKey, rhs: ObjectKey) -> Bool {
         (lhs.namespace, lhs.name) < (rhs.namespace, rhs.name)
     }
