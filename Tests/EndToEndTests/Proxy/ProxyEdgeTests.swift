@@ -61,8 +61,14 @@ import FoundationNetworking
         let f = try await ProxyFixture.start(echoCount: 1, reverseCount: 0)
         defer { Task { await f.stop() } }
         try await f.withClient { client in
-            let slow = Task { try await client.echo("in flight", metadata: ["x-delay-ms": "500"]) }
-            try await Task.sleep(for: .milliseconds(150))
+            let slow = Task { try await client.echo("in flight", metadata: ["x-delay-ms": "800"]) }
+            // SIGTERM once the RPC is in flight at the backend.
+            let deadline = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < deadline {
+                let r = try await httpRequest(port: f.proxy.adminPort, path: "/clusters")
+                if r.body.contains("\"active_rpcs\":1") { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
             f.proxy.process.signal(SIGTERM)
             #expect(try await slow.value.content == "in flight")
         }

@@ -21,6 +21,10 @@ public struct SampleServerOptions: ParsableArguments, Sendable {
     @Flag(help: "Start with health checks answering NOT_SERVING (SIGUSR2 makes it SERVING).")
     public var notServing: Bool = false
 
+    /// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS the server advertises.
+    @Option(help: "HTTP/2 max concurrent streams per connection.")
+    public var maxConcurrentStreams: Int = 4096
+
     /// Creates the options with their defaults (ArgumentParser needs this).
     public init() {}
 
@@ -30,7 +34,8 @@ public struct SampleServerOptions: ParsableArguments, Sendable {
             host: self.host,
             port: SampleServerConfiguration.port(flag: self.port, fallback: defaultPort),
             hostname: self.hostname,
-            startsServing: !self.notServing
+            startsServing: !self.notServing,
+            maxConcurrentStreams: self.maxConcurrentStreams
         )
     }
 }
