@@ -20,6 +20,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "portico-proxy", targets: ["portico-proxy"]),
+        .executable(name: "portico-controller", targets: ["portico-controller"]),
         .executable(name: "portico-kubesim", targets: ["portico-kubesim"]),
         .executable(name: "echo-grpc", targets: ["echo-grpc"]),
         .executable(name: "reverse-grpc", targets: ["reverse-grpc"]),
@@ -53,6 +54,8 @@ let package = Package(
 
         // Control plane.
         .target(name: "KubeClient", dependencies: ["CCurl", "Yams", log]),
+        .target(name: "Controller", dependencies: ["KubeClient", "Membership", log] + nio),
+        .executableTarget(name: "portico-controller", dependencies: ["Controller", cli, log]),
 
         // Data plane.
         .target(name: "DataPlane", dependencies: nio + [
@@ -93,9 +96,11 @@ let package = Package(
         .testTarget(name: "DataPlaneTests", dependencies: ["DataPlane", "CNGHTTP2", log,
             .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "MembershipTests", dependencies: ["Membership"]),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "KubeClient", "Membership"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSimServer"] + nio,
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestUtilities", "SampleServices"] + grpc + nio),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestUtilities", "SampleServices", "Membership"] + grpc + nio),
     ],
     swiftLanguageModes: [.v6]
 )
