@@ -24,10 +24,12 @@ struct Reflector<Object: KubeResource> {
         var backoff = Backoff(policy: informer.options.backoff)
         var needsList = true
         while !Task.isCancelled {
+            var justListed = false
             if needsList {
                 do {
                     try await listAndReplace()
                     needsList = false
+                    justListed = true
                 } catch {
                     if Task.isCancelled { return }
                     let delay = backoff.nextDelay(retryAfter: (error as? KubeAPIError)?.retryAfter)
@@ -44,9 +46,15 @@ struct Reflector<Object: KubeResource> {
             case .expired:
                 informer.logger.info("resourceVersion \(informer.lastSyncResourceVersion ?? "") expired, relisting")
                 needsList = true
+                // Expired right after a fresh list: the server is confused, do not spin.
+                if justListed { try? await Task.sleep(for: backoff.nextDelay()) }
             case .failed(let error):
                 if Task.isCancelled { return }
-                if let api = error as? KubeAPIError, api.isResourceExpired { needsList = true; continue }
+                if let api = error as? KubeAPIError, api.isResourceExpired {
+                    needsList = true
+                    if justListed { try? await Task.sleep(for: backoff.nextDelay()) }
+                    continue
+                }
                 let delay = backoff.nextDelay(retryAfter: (error as? KubeAPIError)?.retryAfter)
                 informer.logger.warning("watch failed, retrying in \(delay): \(error)")
                 try? await Task.sleep(for: delay)

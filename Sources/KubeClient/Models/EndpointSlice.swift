@@ -47,7 +47,7 @@ public struct EndpointSlice: KubeResource {
 }
 
 /// One endpoint (usually one pod) of a slice.
-public struct Endpoint: Codable, Sendable, Equatable {
+public struct Endpoint: Codable, Sendable, Hashable {
     /// Addresses of the endpoint (the API allows exactly one today).
     public var addresses: [String]
     /// Readiness, serving and terminating state.
@@ -95,7 +95,7 @@ public struct Endpoint: Codable, Sendable, Equatable {
 
 /// The three conditions exactly as sent; each may be absent, and the API
 /// documents what absence means, which the computed properties apply.
-public struct EndpointConditions: Codable, Sendable, Equatable {
+public struct EndpointConditions: Codable, Sendable, Hashable {
     /// Ready to receive traffic; `nil` is to be read as `true`.
     public var ready: Bool?
     /// Able to receive traffic regardless of terminating; `nil` defers to
@@ -120,16 +120,16 @@ public struct EndpointConditions: Codable, Sendable, Equatable {
 }
 
 /// Topology hints of an endpoint.
-public struct EndpointHints: Codable, Sendable, Equatable {
+public struct EndpointHints: Codable, Sendable, Hashable {
     /// A zone that should consume this endpoint.
-    public struct ForZone: Codable, Sendable, Equatable {
+    public struct ForZone: Codable, Sendable, Hashable {
         /// The zone or node name.
         public var name: String
         /// Creates a hint.
         public init(name: String) { self.name = name }
     }
     /// A node that should consume this endpoint.
-    public struct ForNode: Codable, Sendable, Equatable {
+    public struct ForNode: Codable, Sendable, Hashable {
         /// The zone or node name.
         public var name: String
         /// Creates a hint.
@@ -149,7 +149,7 @@ public struct EndpointHints: Codable, Sendable, Equatable {
 }
 
 /// A port served by every endpoint of a slice.
-public struct EndpointPort: Codable, Sendable, Equatable {
+public struct EndpointPort: Codable, Sendable, Hashable {
     /// Name, matching the Service port's name (empty for an unnamed port).
     public var name: String?
     /// Port number; `nil` means all ports.

@@ -74,7 +74,7 @@ public struct Event: KubeResource {
 }
 
 /// The component that reported an event.
-public struct EventSource: Codable, Sendable, Equatable {
+public struct EventSource: Codable, Sendable, Hashable {
     /// Component name.
     public var component: String?
     /// Node name, when the reporter is node-local.

@@ -2,7 +2,7 @@
 
 /// A list of objects (`ServiceList`, `EndpointSliceList`, ...). Items come
 /// without `kind` and `apiVersion`; `"items": null` reads as `[]`.
-public struct KubeList<Item: KubeResource>: Codable, Sendable, Equatable {
+public struct KubeList<Item: KubeResource>: Codable, Sendable, Hashable {
     /// `apiVersion` as sent (absent on list items).
     public var apiVersion: String?
     /// `kind` as sent (absent on list items).

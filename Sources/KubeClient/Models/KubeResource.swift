@@ -46,7 +46,7 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
 
 /// A typed Kubernetes object that KubeClient can get, list, watch and
 /// inform on.
-public protocol KubeResource: Codable, Sendable, Equatable {
+public protocol KubeResource: Codable, Sendable, Hashable {
     /// Where this kind is served.
     static var resourceType: ResourceType { get }
     /// `apiVersion` as sent by the server (absent on list items).

@@ -24,7 +24,7 @@ public struct Service: KubeResource {
 }
 
 /// `spec` of a Service.
-public struct ServiceSpec: Codable, Sendable, Equatable {
+public struct ServiceSpec: Codable, Sendable, Hashable {
     /// `ClusterIP` (the default), `NodePort`, `LoadBalancer` or `ExternalName`.
     public var type: String?
     /// The virtual IP, or `None` for a headless Service.
@@ -48,7 +48,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
 }
 
 /// One port of a Service.
-public struct ServicePort: Codable, Sendable, Equatable {
+public struct ServicePort: Codable, Sendable, Hashable {
     /// Name, required when there is more than one port.
     public var name: String?
     /// The Service's port number.

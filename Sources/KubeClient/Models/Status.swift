@@ -2,7 +2,7 @@
 
 /// A `v1` Status, the body of every error response and of watch ERROR
 /// events.
-public struct Status: Codable, Sendable, Equatable {
+public struct Status: Codable, Sendable, Hashable {
     /// `v1`.
     public var apiVersion: String?
     /// `Status`.
@@ -83,7 +83,7 @@ public struct StatusReason: RawRepresentable, Codable, Sendable, Hashable, Custo
 }
 
 /// `details` of a Status.
-public struct StatusDetails: Codable, Sendable, Equatable {
+public struct StatusDetails: Codable, Sendable, Hashable {
     /// Name of the object concerned.
     public var name: String?
     /// API group of the object concerned.
@@ -108,7 +108,7 @@ public struct StatusDetails: Codable, Sendable, Equatable {
 }
 
 /// One cause of a Status.
-public struct StatusCause: Codable, Sendable, Equatable {
+public struct StatusCause: Codable, Sendable, Hashable {
     /// Machine-readable cause, e.g. `FieldValueRequired`.
     public var reason: String?
     /// Human-readable description.

@@ -2,7 +2,7 @@
 
 /// A watch event (`meta/v1 WatchEvent`), decoded from
 /// `{"type": "...", "object": {...}}`.
-public enum WatchEvent<Object: KubeResource>: Decodable, Sendable, Equatable {
+public enum WatchEvent<Object: KubeResource>: Decodable, Sendable, Hashable {
     /// An object was created (or is part of the initial state).
     case added(Object)
     /// An object changed.
