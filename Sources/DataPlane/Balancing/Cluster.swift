@@ -44,6 +44,7 @@ final class Cluster {
         for ec in config.endpoints {
             if let e = existing[ec.address] {
                 e.config = ec
+                e.connectTimeout = config.connectTimeout
                 out.append(e)
             } else if let address = try? SocketAddress(ipAddress: ec.address.host, port: ec.address.port) {
                 out.append(Endpoint(config: ec, socketAddress: address, cluster: cluster))

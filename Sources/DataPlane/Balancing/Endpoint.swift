@@ -7,7 +7,12 @@ final class Endpoint {
     let socketAddress: SocketAddress
     let name: String
     var config: EndpointConfig
-    unowned let cluster: Cluster
+    /// The cluster may be removed while connections to this endpoint drain.
+    private(set) weak var cluster: Cluster?
+    unowned let worker: Worker
+    let clusterName: String
+    /// The cluster's connect timeout, if it sets one.
+    var connectTimeout: ConfigDuration?
 
     /// This worker's connections to the endpoint (its pool).
     var connections: [UpstreamConnection] = []
@@ -33,6 +38,9 @@ final class Endpoint {
         self.socketAddress = socketAddress
         self.name = config.address.description
         self.cluster = cluster
+        self.worker = cluster.worker
+        self.clusterName = cluster.config.name
+        self.connectTimeout = cluster.config.connectTimeout
     }
 
     /// Can take a new RPC under normal conditions.
@@ -61,7 +69,7 @@ final class Endpoint {
 
     func setHealthy(_ value: Bool, _ detail: String) {
         healthy = value
-        cluster.worker.logger.info("endpoint \(name) of cluster \(cluster.config.name) is now \(value ? "healthy" : "unhealthy"): \(detail)")
+        worker.logger.info("endpoint \(name) of cluster \(clusterName) is now \(value ? "healthy" : "unhealthy"): \(detail)")
     }
 
     /// A connection with room for one more stream, opening one if needed.
@@ -93,7 +101,6 @@ final class Endpoint {
     private func markUnreachable() {
         reachable = false
         guard reconnectTask == nil, !retired else { return }
-        let worker = cluster.worker
         let delay = reconnectDelay
         reconnectDelay = min(reconnectDelay * 2, .seconds(2))
         reconnectTask = worker.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in

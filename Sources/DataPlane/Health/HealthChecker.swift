@@ -32,7 +32,7 @@ final class HealthChecker {
 
     private func schedule(in delay: TimeAmount) {
         guard !stopped else { return }
-        let worker = endpoint.cluster.worker
+        let worker = endpoint.worker
         task = worker.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
             self?.check()
             worker.flushDirty()
@@ -41,7 +41,7 @@ final class HealthChecker {
 
     private func check() {
         guard !stopped else { return }
-        let worker = endpoint.cluster.worker
+        let worker = endpoint.worker
         checks += 1
         probe = HealthProbe(endpoint: endpoint, service: config.service,
                             timeout: .nanoseconds(config.timeout.nanoseconds), worker: worker) { [weak self] ok, detail in
@@ -65,7 +65,7 @@ final class HealthChecker {
         // ±10 % jitter so that checks of many endpoints do not align.
         let interval = config.interval.nanoseconds
         let jitter = interval / 10
-        let next = interval - jitter + Int64(endpoint.cluster.worker.random.next(below: Int(max(2 * jitter, 1))))
+        let next = interval - jitter + Int64(endpoint.worker.random.next(below: Int(max(2 * jitter, 1))))
         schedule(in: .nanoseconds(next))
     }
 }

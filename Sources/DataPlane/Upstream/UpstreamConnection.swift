@@ -9,7 +9,8 @@ final class UpstreamConnection: HTTP2Connection {
     enum State { case connecting, ready, draining, closed }
 
     private(set) var state = State.connecting
-    unowned let endpoint: Endpoint
+    /// Strong: a retired endpoint lives until its last connection closes.
+    let endpoint: Endpoint
     private var streams: [Int32: UpstreamStream] = [:]
     /// RPCs waiting for the connection to come up.
     private var pending: [UpstreamStream] = []
@@ -40,7 +41,7 @@ final class UpstreamConnection: HTTP2Connection {
     static func open(to endpoint: Endpoint, worker: Worker) -> UpstreamConnection {
         let connection = UpstreamConnection(endpoint: endpoint, worker: worker)
         let bound = NIOLoopBound(connection, eventLoop: worker.eventLoop)
-        let timeout = endpoint.cluster.config.connectTimeout.map { TimeAmount.nanoseconds($0.nanoseconds) }
+        let timeout = endpoint.connectTimeout.map { TimeAmount.nanoseconds($0.nanoseconds) }
             ?? worker.limits.connectTimeout
         ClientBootstrap(group: worker.eventLoop)
             .connectTimeout(timeout)
