@@ -24,9 +24,10 @@ import Testing
                 recorder.reset()
 
                 // Cut the informer off: every watch fails until the faults are cleared.
+                let watchesBefore = harness.requests("watch", "services").count
                 harness.sim.injectFault(FaultRule(status: 503, count: -1, verbs: ["watch"]))
                 harness.sim.store.dropWatches()
-                try await eventually("a refused watch") { harness.sim.requests.contains { $0.verb == "watch" && $0.query["resourceVersion"] == lastSeen } }
+                try await eventually("a refused watch") { harness.requests("watch", "services").count > watchesBefore }
                 _ = try await harness.client.create(makeService("added"))
                 var change = try await harness.client.get(Service.self, name: "change", namespace: "edge")
                 change.metadata.labels = ["changed": "yes"]

@@ -2,6 +2,7 @@
 import Foundation
 import KubeClient
 import KubeSimServer
+import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct TLSTransportTests {
@@ -48,15 +49,20 @@ import Testing
         try await withSim { harness in
             let client = KubeClient(config: try SimHarness.config(for: harness.sim))
             let watch = try await client.watch(Namespace.self)
-            let reader = Task {
-                var count = 0
-                do { for try await _ in watch { count += 1 } } catch {}
-                return count
+            let seen = Mutex(0)
+            let reader = Task { () -> TransportError? in
+                do {
+                    for try await _ in watch { seen.withLock { $0 += 1 } }
+                    return nil
+                } catch {
+                    return error as? TransportError
+                }
             }
-            try await eventually("the watch to be registered") { harness.sim.store.activeWatchCount == 1 }
+            // The four namespaces every cluster has arrive first.
+            try await eventually("the initial events") { seen.withLock { $0 } == 4 }
             await client.shutdown()
-            let seen = await reader.value
-            #expect(seen == 4)  // the four namespaces every cluster has, then the end
+            let ending = await reader.value
+            #expect(ending?.kind == .shutdown)
             let error = await #expect(throws: TransportError.self) { _ = try await client.list(Namespace.self) }
             #expect(error?.kind == .shutdown)
         }
