@@ -68,11 +68,17 @@ public final class ControllerRuntime: Sendable {
         do {
             server = try await MembershipServer.start(path: options.socketPath, publisher: publisher, group: group,
                                                       logger: logger)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw MembershipServerError("cannot listen on the socket \(options.socketPath): \(error)")
+        }
+        do {
             status = try await StatusServer.start(host: options.httpHost, port: options.httpPort, group: group,
                                                   route: statusRoute(watch: watch))
         } catch {
+            await server.close()
             try? await group.shutdownGracefully()
-            throw error
+            throw MembershipServerError("cannot listen on \(options.httpHost):\(options.httpPort) for /healthz, /readyz and /metrics: \(error)")
         }
         logger.info("serving membership", metadata: [
             "socket": "\(options.socketPath)", "http": "\(status.localAddress.map { "\($0)" } ?? "?")",
@@ -111,7 +117,9 @@ public final class ControllerRuntime: Sendable {
                     "version": "\(version)", "clusters": "\(translation.clusters.count)",
                     "endpoints": "\(translation.clusters.reduce(0) { $0 + $1.endpoints.count })"])
             }
-            await reporter.report(translation.problems)
+            // Writing Events must not hold up the next publish.
+            let fresh = reporter.takeNew(translation.problems)
+            if !fresh.isEmpty { Task { await reporter.record(fresh) } }
         }
     }
 

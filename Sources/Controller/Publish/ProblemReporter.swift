@@ -33,6 +33,15 @@ public final class ProblemReporter: Sendable {
     /// Reports the problems not reported yet; returns them.
     @discardableResult
     public func report(_ problems: [TranslationProblem]) async -> [TranslationProblem] {
+        let fresh = takeNew(problems)
+        await record(fresh)
+        return fresh
+    }
+
+    /// Remembers the current problems and returns those not reported yet,
+    /// after logging them. Synchronous, so the order of translations is the
+    /// order of bookkeeping even when Events are written in the background.
+    public func takeNew(_ problems: [TranslationProblem]) -> [TranslationProblem] {
         let current = Set(problems)
         let fresh = reported.withLock { reported in
             defer { reported = current }
@@ -42,6 +51,13 @@ public final class ProblemReporter: Sendable {
         for problem in fresh {
             logger.warning("skipping Service", metadata: [
                 "service": "\(problem.service)", "reason": "\(problem.reason.rawValue)", "problem": "\(problem.message)"])
+        }
+        return fresh
+    }
+
+    /// Writes one Warning Event per problem.
+    public func record(_ problems: [TranslationProblem]) async {
+        for problem in problems {
             do {
                 try await createEvent(Self.event(for: problem))
                 metrics.update { $0.kubernetesEventsCreated += 1 }
@@ -50,7 +66,6 @@ public final class ProblemReporter: Sendable {
                 logger.error("cannot create an Event on Service \(problem.service): \(error)")
             }
         }
-        return fresh
     }
 
     /// The Event for a problem: type Warning, involvedObject the Service.
