@@ -83,6 +83,12 @@ private struct KubeconfigResolver {
         }
         var config = KubeConfig(server: server)
         config.insecureSkipTLSVerify = cluster.insecureSkipTLSVerify ?? false
+        if let proxy = cluster.proxyURL, !proxy.isEmpty {
+            guard let url = URL(string: proxy), url.scheme != nil, url.host != nil else {
+                throw fail("\(field).proxy-url", "'\(proxy)' is not a URL")
+            }
+            config.proxyURL = proxy
+        }
         config.certificateAuthority = try pem(data: cluster.certificateAuthorityData, file: cluster.certificateAuthority,
                                               field: field, dataKey: "certificate-authority-data", fileKey: "certificate-authority")
         if config.insecureSkipTLSVerify && config.certificateAuthority != nil {

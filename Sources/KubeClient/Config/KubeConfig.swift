@@ -42,6 +42,9 @@ public struct KubeConfig: Sendable {
     public var connectTimeout: Duration
     /// Bound on a whole non-watch request.
     public var requestTimeout: Duration
+    /// HTTP(S) or SOCKS proxy for API traffic (`proxy-url`); `nil` leaves
+    /// libcurl to the usual `https_proxy`/`no_proxy` variables, as client-go does.
+    public var proxyURL: String?
 
     /// Creates a configuration by hand (tests, or callers with their own discovery).
     public init(
@@ -87,6 +90,7 @@ public struct KubeConfig: Sendable {
             clientCertificate: clientCertificate,
             clientKey: clientKey,
             insecureSkipTLSVerify: insecureSkipTLSVerify,
-            connectTimeout: connectTimeout)
+            connectTimeout: connectTimeout,
+            proxyURL: proxyURL)
     }
 }

@@ -22,4 +22,6 @@ struct TransportSettings: Sendable {
     var insecureSkipTLSVerify = false
     /// Bound on establishing a connection (TCP and TLS).
     var connectTimeout: Duration = .seconds(10)
+    /// Proxy for every request, if set.
+    var proxyURL: String?
 }

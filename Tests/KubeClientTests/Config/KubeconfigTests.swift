@@ -38,6 +38,11 @@ import Testing
         #expect(config.insecureSkipTLSVerify == false)
     }
 
+    @Test func proxyURLIsKept() throws {
+        let config = try KubeConfig.parse(yaml: Self.kubeconfig(cluster: "    server: https://h:1\n    proxy-url: http://127.0.0.1:3128\n"))
+        #expect(config.proxyURL == "http://127.0.0.1:3128")
+    }
+
     @Test func namedContextWithoutUser() throws {
         let config = try KubeConfig.parse(yaml: Self.kubeconfig(), context: "other")
         #expect(config.credentials == .none)
@@ -76,6 +81,7 @@ import Testing
         ("unknown user", kubeconfig(context: "    cluster: dev\n    user: ghost\n"), "contexts[name=dev].context.user"),
         ("unknown cluster", kubeconfig(context: "    cluster: ghost\n"), "contexts[name=dev].context.cluster"),
         ("clusters not a list", "clusters: 12\ncurrent-context: dev\n", "clusters"),
+        ("proxy not a URL", kubeconfig(cluster: "    server: https://h:1\n    proxy-url: not a url\n"), "clusters[name=dev].cluster.proxy-url"),
         ("insecure with CA", kubeconfig(cluster: "    server: https://h:1\n    insecure-skip-tls-verify: true\n    certificate-authority-data: \(pemBase64)\n"),
          "clusters[name=dev].cluster.insecure-skip-tls-verify"),
     ]
