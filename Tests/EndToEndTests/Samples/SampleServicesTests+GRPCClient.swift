@@ -59,11 +59,12 @@ extension SampleServicesTests {
                 #expect(reply.hostname == "tls-in-process")
             }
 
-            // A name the certificate doesn't cover must fail verification.
-            try await GRPCTestClient.withClient(
-                port: port, security: .tls(certificates, authority: "other.example.com")
-            ) { client in
-                await #expect(throws: RPCError.self) { try await client.echo("nope") }
+            // Roots that didn't sign the server certificate must be refused.
+            // (A wrong authority alone would pass here: NIOSSL also accepts
+            // the certificate's IP SAN 127.0.0.1 for the peer address.)
+            let strangers = try TestCertificates.generate(in: TestDirectory.makeSubdirectory("strangers"))
+            try await GRPCTestClient.withClient(port: port, security: .tls(strangers)) { client in
+                _ = await #expect(throws: RPCError.self) { try await client.echo("nope") }
             }
 
             let cli = try ManagedProcess.start("portico-grpc-client", arguments: [

@@ -62,6 +62,21 @@ struct SampleServicesTests {
         }
     }
 
+    @Test("x-read-delay-ms makes the handler a slow reader")
+    func readDelay() async throws {
+        let backend = try await SampleBackend.start(.echo, hostname: "echo-slow-reader")
+        try await GRPCTestClient.withClient(port: backend.port) { client in
+            let started = ContinuousClock.now
+            let summary = try await Api_Echo.Client(wrapping: client).collect(
+                metadata: [SampleMetadataKey.readDelayMilliseconds: "100"]
+            ) { writer in
+                for _ in 0..<3 { try await writer.write(.with { $0.content = "x" }) }
+            } onResponse: { try $0.message.content }
+            #expect(summary == "3 messages, 3 bytes")
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+        }
+    }
+
     @Test("Update echoes every message as it arrives")
     func update() async throws {
         let backend = try await SampleBackend.start(.echo, hostname: "echo-update")
@@ -183,6 +198,9 @@ struct SampleServicesTests {
     func delayPastDeadline() async throws {
         let backend = try await SampleBackend.start(.echo, hostname: "echo-delay")
         try await GRPCTestClient.withClient(port: backend.port) { client in
+            // Connect first: under load, connecting alone could take the
+            // 200 ms and the server would never see the RPC.
+            _ = try await client.echo("warm-up")
             var options = CallOptions.defaults
             options.timeout = .milliseconds(200)
             let started = ContinuousClock.now
@@ -199,8 +217,9 @@ struct SampleServicesTests {
     func gracefulShutdown() async throws {
         let backend = try await SampleBackend.start(.echo, hostname: "echo-drain")
         try await GRPCTestClient.withClient(port: backend.port) { client in
-            async let reply = client.echo("drained", metadata: [SampleMetadataKey.delayMilliseconds: "700"])
-            try await Task.sleep(for: .milliseconds(250))
+            _ = try await client.echo("warm-up")  // so the next RPC starts at once
+            async let reply = client.echo("drained", metadata: [SampleMetadataKey.delayMilliseconds: "1500"])
+            try await Task.sleep(for: .milliseconds(500))
             backend.process.signal(SIGTERM)
             #expect(try await reply.content == "drained")
         }

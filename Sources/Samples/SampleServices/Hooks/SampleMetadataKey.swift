@@ -19,6 +19,10 @@ public enum SampleMetadataKey {
     /// Request: milliseconds the handler waits before answering.
     public static let delayMilliseconds = "x-delay-ms"
 
+    /// Request: milliseconds the handler waits before taking each request
+    /// message of a stream: a slow reader, for flow-control tests.
+    public static let readDelayMilliseconds = "x-read-delay-ms"
+
     /// Request: how many times `Expand` streams the content back.
     public static let repeatCount = "x-repeat"
 

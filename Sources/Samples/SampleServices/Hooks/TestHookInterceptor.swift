@@ -8,9 +8,10 @@ import GRPCCore
 ///
 /// | key | effect |
 /// |---|---|
-/// | `x-delay-ms: N` | wait N ms before the handler runs; if the RPC is cancelled meanwhile (client cancel, deadline, RST_STREAM), print `CANCELLED <method path>` to stderr and end the RPC with CANCELLED |
+/// | `x-delay-ms: N` | wait N ms before the handler runs; if the RPC is cancelled meanwhile (client cancel, deadline, RST_STREAM), print `CANCELLED <method path>` to stderr and end the RPC with CANCELLED (a graceful shutdown does not cut the wait short) |
 /// | `x-fail-code: N` | N in 1…16: fail the RPC with that status code (0 or junk: no effect) |
 /// | `x-fail-message: text` | the status message of `x-fail-code` (Unicode allowed; `x-fail-message-bin` carries UTF-8 bytes for clients that can't send non-ASCII) |
+/// | `x-read-delay-ms: N` | wait N ms before handing each request message of a stream to the handler (a slow reader, so flow control pushes back) |
 /// | `x-echo-*` | copied unchanged (binary `-bin` keys too) into the response's initial metadata and its trailers |
 ///
 /// Every response also carries `hostname: <instance>` in its initial metadata,
@@ -23,9 +24,14 @@ public struct TestHookInterceptor: ServerInterceptor {
     /// The instance name sent in the `hostname` response header.
     public let hostname: String
 
-    /// Creates the interceptor for an instance called `hostname`.
-    public init(hostname: String) {
+    /// Tells a graceful shutdown apart from a cancelled RPC during `x-delay-ms`.
+    public let drain: DrainSignal
+
+    /// Creates the interceptor for an instance called `hostname`; `drain` is
+    /// the server's (see ``DrainSignal``).
+    public init(hostname: String, drain: DrainSignal = DrainSignal()) {
         self.hostname = hostname
+        self.drain = drain
     }
 
     /// Applies the hooks of `request` around `next`.
@@ -44,10 +50,18 @@ public struct TestHookInterceptor: ServerInterceptor {
 
         do {
             if let delay = hooks.delay {
-                try await CancellableDelay.sleep(for: delay, context: context)
+                try await CancellableDelay.sleep(for: delay, context: context, drain: self.drain)
             }
             if let failure = hooks.failure {
                 throw failure
+            }
+            var request = request
+            if let readDelay = hooks.readDelay {
+                let messages = request.messages
+                request.messages = RPCAsyncSequence(wrapping: messages.map { message in
+                    try await Task.sleep(for: readDelay)
+                    return message
+                })
             }
             let response = try await next(request, context)
             return decorate(response)

@@ -13,6 +13,9 @@ public struct TestHooks: Sendable, Equatable {
     /// How long to wait before answering (`x-delay-ms`), if at all.
     public var delay: Duration?
 
+    /// How long to wait before taking each request message (`x-read-delay-ms`).
+    public var readDelay: Duration?
+
     /// Request metadata to copy into the response (`x-echo-*`, `-bin` included).
     public var echoedMetadata: Metadata
 
@@ -21,6 +24,7 @@ public struct TestHooks: Sendable, Equatable {
     public init(requestMetadata metadata: Metadata) {
         self.failure = nil
         self.delay = nil
+        self.readDelay = nil
         self.echoedMetadata = [:]
 
         if let text = metadata[stringValues: SampleMetadataKey.failCode].first(where: { _ in true }),
@@ -32,15 +36,19 @@ public struct TestHooks: Sendable, Equatable {
             self.failure = RPCError(code: code, message: message)
         }
 
-        if let text = metadata[stringValues: SampleMetadataKey.delayMilliseconds].first(where: { _ in true }),
-           let milliseconds = Int(text.trimmingSpaces), milliseconds > 0
-        {
-            self.delay = .milliseconds(milliseconds)
-        }
+        self.delay = Self.milliseconds(metadata, SampleMetadataKey.delayMilliseconds)
+        self.readDelay = Self.milliseconds(metadata, SampleMetadataKey.readDelayMilliseconds)
 
         for (key, value) in metadata where key.lowercased().hasPrefix(SampleMetadataKey.echoPrefix) {
             self.echoedMetadata.add(contentsOf: [(key: key, value: value)])
         }
+    }
+
+    private static func milliseconds(_ metadata: Metadata, _ key: String) -> Duration? {
+        guard let text = metadata[stringValues: key].first(where: { _ in true }),
+              let milliseconds = Int(text.trimmingSpaces), milliseconds > 0
+        else { return nil }
+        return .milliseconds(milliseconds)
     }
 }
 

@@ -30,6 +30,8 @@ public struct SampleServer: Sendable {
     public let configuration: SampleServerConfiguration
     /// The health status of this instance (changed by signals, or directly).
     public let health: HealthStatusBoard
+    /// Set when the graceful shutdown begins.
+    public let drain = DrainSignal()
     private let services: [any RegistrableRPCService]
 
     /// Creates a server for `services`; `healthServiceNames` are the names
@@ -61,6 +63,7 @@ public struct SampleServer: Sendable {
     public func run() async throws {
         let server = self.makeServer()
         let health = self.health
+        let drain = self.drain
         let signals = ProcessSignals()
         defer { signals.cancel() }
         signals.on(SIGUSR1) { health.setServing(false) }
@@ -70,6 +73,7 @@ public struct SampleServer: Sendable {
                 // Watch streams never end on their own; end them first so the
                 // graceful shutdown only waits for real work.
                 health.shutDown()
+                drain.begin()
                 server.beginGracefulShutdown()
             }
         }
@@ -98,7 +102,7 @@ public struct SampleServer: Sendable {
         return GRPCServer(
             transport: transport,
             services: self.services + [HealthService(board: self.health)],
-            interceptors: [TestHookInterceptor(hostname: configuration.hostname)]
+            interceptors: [TestHookInterceptor(hostname: configuration.hostname, drain: self.drain)]
         )
     }
 }
