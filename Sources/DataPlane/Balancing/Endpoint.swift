@@ -27,6 +27,9 @@ final class Endpoint {
     private(set) var healthy = true
     private var healthChecker: HealthChecker?
 
+    /// The backend's SETTINGS_MAX_CONCURRENT_STREAMS as last seen (100 until known).
+    var streamLimit = 100
+
     var activeRPCs = 0
     var totalRPCs = 0
     var failedRPCs = 0

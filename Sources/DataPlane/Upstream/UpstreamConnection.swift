@@ -18,6 +18,7 @@ final class UpstreamConnection: HTTP2Connection {
     private var incoming: [Int32: HeaderBlock] = [:]
     private var closeWhenDrained = false
     private var everConnected = false
+    private var sawSettings = false
 
     override var role: HTTP2Session.Role { .client }
     override var parameters: HTTP2Parameters { worker.limits.upstreamHTTP2 }
@@ -32,8 +33,10 @@ final class UpstreamConnection: HTTP2Connection {
     /// Room for one more stream: the backend's advertised limit once known.
     var hasCapacity: Bool {
         switch state {
-        case .connecting: return pending.count < 100
-        case .ready: return load < max(session?.peerMaxConcurrentStreams ?? 100, 1)
+        // Before the backend's SETTINGS arrive, assume the limit it
+        // advertised last time, so a burst spreads over new connections.
+        case .connecting: return pending.count < endpoint.streamLimit
+        case .ready: return load < (sawSettings ? max(session?.peerMaxConcurrentStreams ?? 1, 1) : endpoint.streamLimit)
         case .draining, .closed: return false
         }
     }
@@ -144,7 +147,10 @@ final class UpstreamConnection: HTTP2Connection {
 
     // MARK: Session events
 
-    override func sessionReceivedSettings(_ s: HTTP2Session) {}
+    override func sessionReceivedSettings(_ s: HTTP2Session) {
+        sawSettings = true
+        endpoint.streamLimit = max(min(s.peerMaxConcurrentStreams, 1 << 20), 1)
+    }
 
     override func session(_ s: HTTP2Session, goAwayLastStreamID: Int32, errorCode: UInt32) {
         // Streams above lastStreamID are closed by nghttp2 with REFUSED_STREAM
