@@ -26,6 +26,7 @@ final class CurlEasy {
     private let delivery: TransferDelivery
 
     private var status = 0
+    private var version = ""
     private var headers: [String: String] = [:]
     private var headDelivered = false
     private var body = Data()
@@ -190,6 +191,7 @@ extension CurlEasy {
             // for instance), so forget the previous one.
             let parts = line.split(separator: " ", maxSplits: 2)
             status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            version = String(parts[0])
             headers = [:]
         } else if line.isEmpty {
             if status >= 200 { deliverHead() }
@@ -215,7 +217,7 @@ extension CurlEasy {
             _ = portico_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
             status = code
         }
-        if case .lines(let head, _, _) = delivery { head(HTTPResponseHead(status: status, headers: headers)) }
+        if case .lines(let head, _, _) = delivery { head(HTTPResponseHead(status: status, version: version, headers: headers)) }
     }
 
     /// Ends the transfer with libcurl's result, or with a reason of ours.
@@ -232,7 +234,7 @@ extension CurlEasy {
         switch delivery {
         case .buffered(let done):
             if let failure { done(.failure(failure)) }
-            else { done(.success(HTTPResponse(head: HTTPResponseHead(status: status, headers: headers), body: body))) }
+            else { done(.success(HTTPResponse(head: HTTPResponseHead(status: status, version: version, headers: headers), body: body))) }
         case .lines(_, let line, let end):
             if failure == nil, let rest = splitter.finish() { line(rest) }
             end(failure)

@@ -20,6 +20,8 @@ struct HTTPRequest: Sendable {
 struct HTTPResponseHead: Sendable {
     /// The HTTP status code.
     var status: Int
+    /// The protocol of the status line, e.g. `HTTP/1.1` or `HTTP/2`.
+    var version: String = ""
     /// Header fields with lower-cased names; a repeated name keeps its last value.
     var headers: [String: String]
 
