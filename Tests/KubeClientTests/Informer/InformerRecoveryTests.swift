@@ -20,7 +20,6 @@ import Testing
             try await running(informer) {
                 await informer.waitForSync()
                 try await eventually("a watch to be open") { harness.sim.store.activeWatchCount == 1 }
-                let lastSeen = try #require(informer.lastSyncResourceVersion)
                 recorder.reset()
 
                 // Cut the informer off: every watch fails until the faults are cleared.
