@@ -150,8 +150,11 @@ final class SteadyLoad: Sendable {
                 try await pipeline.eventually("the controller converges again") {
                     await pipeline.hostnames(client, calls: 12) == ["pod-127.0.0.62", "pod-127.0.0.63"]
                 }
-                let dump = try await httpRequest(port: pipeline.proxyAdminPort, path: "/config_dump")
-                #expect(dump.body.contains("random"), "\(dump.body)")
+                // The Service change made in the same gap arrived too.
+                try await pipeline.eventually("the lb-policy change reaches the proxy") {
+                    try await httpRequest(port: pipeline.proxyAdminPort, path: "/clusters").body
+                        .contains("\"lb_policy\":\"random\"")
+                }
             }
         } cleanup: {
             await pipeline.stop()
