@@ -169,6 +169,14 @@ enum AdminPages {
         }
         metric("portico_endpoint_active_rpcs", "gauge", "RPCs in flight per endpoint.", active)
         metric("portico_endpoint_rpcs_total", "counter", "RPC attempts per endpoint.", total)
+        if let m = proxy.membershipStatus {
+            metric("portico_membership_connected", "gauge", "1 while the controller's membership stream is up.",
+                   [("", m.connected ? 1 : 0)])
+            metric("portico_membership_version", "gauge", "Membership version in force.", [("", Int(m.version))])
+            let age = m.lastUpdate.map { Int((NIODeadline.now() - $0).nanoseconds / 1_000_000_000) } ?? -1
+            metric("portico_membership_age_seconds", "gauge",
+                   "Seconds since the membership in force arrived (-1: none yet).", [("", age)])
+        }
         return out
     }
 
