@@ -94,7 +94,7 @@ final class Endpoint {
         markUnreachable()
     }
 
-    func connected(_ c: UpstreamConnection) {
+    func connected() {
         reachable = true
         reconnectDelay = .milliseconds(50)
     }

@@ -288,12 +288,6 @@ final class HTTP2Session {
         }
     }
 
-    /// Terminates the session with GOAWAY carrying `errorCode`.
-    func terminate(errorCode: UInt32) {
-        guard let handle, !isClosed else { return }
-        _ = nghttp2_session_terminate_session(handle, errorCode)
-    }
-
     /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS.
     var peerMaxConcurrentStreams: Int {
         guard let handle else { return 0 }

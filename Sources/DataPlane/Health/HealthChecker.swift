@@ -11,8 +11,6 @@ final class HealthChecker {
     private var failures = 0
     private var stopped = false
     private(set) var lastDetail = "pending"
-    private(set) var checks = 0
-    private(set) var failedChecks = 0
 
     init(endpoint: Endpoint, config: HealthCheckConfig) {
         self.endpoint = endpoint
@@ -42,7 +40,6 @@ final class HealthChecker {
     private func check() {
         guard !stopped else { return }
         let worker = endpoint.worker
-        checks += 1
         probe = HealthProbe(endpoint: endpoint, service: config.service,
                             timeout: .nanoseconds(config.timeout.nanoseconds), worker: worker) { [weak self] ok, detail in
             self?.completed(ok, detail)
@@ -57,7 +54,6 @@ final class HealthChecker {
             failures = 0
             if !endpoint.healthy && successes >= config.healthyThreshold { endpoint.setHealthy(true, detail) }
         } else {
-            failedChecks += 1
             failures += 1
             successes = 0
             if endpoint.healthy && failures >= config.unhealthyThreshold { endpoint.setHealthy(false, detail) }

@@ -4,7 +4,7 @@ import NIOCore
 enum AccessLog {
     static func write(_ s: ProxyStream, resetCode: UInt32) {
         let path = s.request.value(of: ":path") ?? ""
-        let micros = (NIODeadline.now() - s.startedAt).nanoseconds / 1000
+        let micros = s.startedAt.map { (NIODeadline.now() - $0).nanoseconds / 1000 } ?? 0
         let status = s.grpcStatus ?? (resetCode == 0 ? "" : "reset:\(resetCode)")
         let line = "{\"method\":\(json(path)),\"grpc_status\":\(json(status)),\"cluster\":\(json(s.cluster.config.name)),"
             + "\"upstream\":\(json(s.lastEndpointName ?? "")),\"duration_us\":\(micros),"

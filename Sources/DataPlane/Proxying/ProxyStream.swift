@@ -9,7 +9,8 @@ final class ProxyStream {
     let request: HeaderBlock
     let cluster: Cluster
     let hashKey: UInt64?
-    let startedAt: NIODeadline
+    /// When the RPC arrived; read only by the access log, so taken only for it.
+    let startedAt: NIODeadline?
 
     /// Request body: downstream → upstream.
     var requestBody = BodyQueue()
@@ -44,7 +45,7 @@ final class ProxyStream {
         self.request = request
         self.cluster = cluster
         self.hashKey = hashKey
-        self.startedAt = .now()
+        self.startedAt = downstream.worker.limits.accessLog ? .now() : nil
     }
 
     var worker: Worker { downstream.worker }

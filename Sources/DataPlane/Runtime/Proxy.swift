@@ -27,7 +27,6 @@ public final class Proxy: Sendable {
     private let membership = NIOLockedValueBox<MembershipClient?>(nil)
     /// False until the first membership arrives when a socket is configured.
     private let haveMembership = ManagedAtomic<Bool>(true)
-    let startedAt = NIODeadline.now()
 
     public var phase: ProxyPhase { ProxyPhase(rawValue: phaseValue.load(ordering: .relaxed)) ?? .stopped }
 

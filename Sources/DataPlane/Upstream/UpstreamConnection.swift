@@ -67,7 +67,7 @@ final class UpstreamConnection: HTTP2Connection {
     override func sessionStarted() {
         state = .ready
         everConnected = true
-        endpoint.connected(self)
+        endpoint.connected()
         let waiting = pending
         pending.removeAll()
         for stream in waiting { submit(stream) }

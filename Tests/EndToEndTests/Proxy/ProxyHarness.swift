@@ -47,18 +47,18 @@ struct ProxyUnderTest {
                               certificates: certificates, configFile: file)
     }
 
-    /// Peak and current resident memory of the proxy, in KiB.
-    func memory() -> (rss: Int, peak: Int) {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8) else {
-            return (0, 0)
-        }
-        func field(_ name: String) -> Int {
+    /// Peak and current resident memory of the proxy, in KiB. Throws rather
+    /// than report zeros, which would make memory bounds pass vacuously.
+    func memory() throws -> (rss: Int, peak: Int) {
+        let status = try String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)
+        func field(_ name: String) throws -> Int {
             for line in status.split(separator: "\n") where line.hasPrefix(name) {
-                return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+                let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+                if parts.count > 1, let kib = Int(parts[1]), kib > 0 { return kib }
             }
-            return 0
+            throw TestUtilityError("no \(name) in /proc/\(process.pid)/status")
         }
-        return (field("VmRSS:"), field("VmHWM:"))
+        return (try field("VmRSS:"), try field("VmHWM:"))
     }
 
     func withClient<R: Sendable>(_ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> R) async throws -> R {

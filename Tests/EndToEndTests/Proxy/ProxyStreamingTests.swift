@@ -11,7 +11,7 @@ import TestUtilities
 
     @Test func serverStreamingSixtyFourMebibytesToASlowReader() async throws {
         try await ProxyFixture.with(echoCount: 1, reverseCount: 0) { f in
-            let before = f.proxy.memory()
+            let before = try f.proxy.memory()
             let (count, bytes) = try await f.withClient { client in
                 try await Api_Echo.Client(wrapping: client).expand(
                     .with { $0.content = Self.mebibyte }, metadata: ["x-repeat": "64"]
@@ -29,7 +29,7 @@ import TestUtilities
             }
             #expect(count == 64)
             #expect(bytes == 64 << 20)
-            let after = f.proxy.memory()
+            let after = try f.proxy.memory()
             // Flow control bounds what the proxy holds to a few windows, far
             // below the 64 MiB that passed through it.
             #expect(after.peak - before.rss < 48 * 1024, "peak RSS grew by \(after.peak - before.rss) KiB")
@@ -38,14 +38,14 @@ import TestUtilities
 
     @Test func clientStreamingSixtyFourMebibytes() async throws {
         try await ProxyFixture.with(echoCount: 1, reverseCount: 0) { f in
-            let before = f.proxy.memory()
+            let before = try f.proxy.memory()
             let summary = try await f.withClient { client in
                 try await Api_Echo.Client(wrapping: client).collect(metadata: ["x-read-delay-ms": "25"]) { writer in
                     for _ in 0..<64 { try await writer.write(.with { $0.content = Self.mebibyte }) }
                 } onResponse: { try $0.message.content }
             }
             #expect(summary == "64 messages, \(64 << 20) bytes")
-            let after = f.proxy.memory()
+            let after = try f.proxy.memory()
             #expect(after.peak - before.rss < 48 * 1024, "peak RSS grew by \(after.peak - before.rss) KiB")
         }
     }
