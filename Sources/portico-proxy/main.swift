@@ -32,6 +32,12 @@ struct PorticoProxy: AsyncParsableCommand {
     var membershipSocket: String?
     @Flag(name: .customLong("access-log"), help: "JSON access log on stdout (key: accessLog).")
     var accessLog = false
+    @Option(name: .customLong("max-connection-age"),
+            help: "GOAWAY client connections after this long, ±10 %; 0 = never (key: maxConnectionAge).")
+    var maxConnectionAge: String?
+    @Option(name: .customLong("max-connection-age-grace"),
+            help: "Then close them after this long even with RPCs in flight; 0 = wait (key: maxConnectionAgeGrace).")
+    var maxConnectionAgeGrace: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -43,7 +49,8 @@ struct PorticoProxy: AsyncParsableCommand {
             settings = try ProxyCommandLine(
                 file: config, listen: listen, tlsCertificate: tlsCertificate, tlsPrivateKey: tlsPrivateKey,
                 admin: admin, health: health, workers: workers, membershipSocket: membershipSocket,
-                accessLog: accessLog ? true : nil
+                accessLog: accessLog ? true : nil, maxConnectionAge: maxConnectionAge,
+                maxConnectionAgeGrace: maxConnectionAgeGrace
             ).load()
         } catch {
             FileHandleStderr.write("portico-proxy: bad configuration: \(error)\n")

@@ -1,4 +1,9 @@
 // Content of the admin pages, built from per-worker snapshots summed up.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 
 struct EndpointSnapshot: Sendable {
@@ -14,14 +19,22 @@ struct EndpointSnapshot: Sendable {
     var failedRPCs: Int
     var connectFailures: Int
     var connections: Int
+    var ejected: Bool
+    /// Times ejected (summed over workers).
+    var ejections: Int
+    var consecutiveFailures: Int
+    /// Nanoseconds left of the current ejection (0 when not ejected).
+    var ejectionRemaining: Int64
+    /// Length of the current or last ejection, in nanoseconds.
+    var ejectionTime: Int64
 }
 
 struct ClusterSnapshot: Sendable {
     var name: String
     var grpcServices: [String]
     var policy: String
-    var totalRPCs: Int
-    var retries: Int
+    var outlierDetection: OutlierDetectionConfig
+    var stats: ClusterStats
     var endpoints: [EndpointSnapshot]
 }
 
@@ -32,16 +45,22 @@ struct WorkerSnapshot: Sendable {
 
 extension Worker {
     func snapshot() -> WorkerSnapshot {
+        let now = NIODeadline.now()
         let clusters = self.clusters.values.sorted { $0.config.name < $1.config.name }.map { c in
             ClusterSnapshot(
                 name: c.config.name, grpcServices: c.config.grpcServices, policy: c.config.lbPolicy.rawValue,
-                totalRPCs: c.totalRPCs, retries: c.retries,
+                outlierDetection: c.config.outlierDetection, stats: c.stats,
                 endpoints: c.endpoints.map { e in
-                    EndpointSnapshot(address: e.name, ready: e.config.ready, serving: e.config.serving,
-                                     terminating: e.config.terminating, reachable: e.isAvailable || e.isFallback,
-                                     healthy: e.healthy, health: e.healthDetail,
-                                     activeRPCs: e.activeRPCs, totalRPCs: e.totalRPCs, failedRPCs: e.failedRPCs,
-                                     connectFailures: e.connectFailures, connections: e.connections.count)
+                    let x = e.ejection
+                    let remaining = x.ejected ? max((x.until.map { $0 - now } ?? .zero).nanoseconds, 0) : 0
+                    return EndpointSnapshot(
+                        address: e.name, ready: e.config.ready, serving: e.config.serving,
+                        terminating: e.config.terminating, reachable: e.isAvailable || e.isFallback,
+                        healthy: e.healthy, health: e.healthDetail,
+                        activeRPCs: e.activeRPCs, totalRPCs: e.totalRPCs, failedRPCs: e.failedRPCs,
+                        connectFailures: e.connectFailures, connections: e.connections.count,
+                        ejected: x.ejected, ejections: x.ejections, consecutiveFailures: x.consecutiveFailures,
+                        ejectionRemaining: remaining, ejectionTime: x.duration.nanoseconds)
                 })
         }
         return WorkerSnapshot(counters: counters, clusters: clusters)
@@ -52,7 +71,7 @@ enum AdminPages {
     static let index = """
         portico-proxy admin
           GET  /ready              LIVE when serving
-          GET  /clusters           clusters and endpoints (JSON)
+          GET  /clusters           clusters and endpoints: health, ejection, RPCs (JSON)
           GET  /config_dump        routing table and membership version (JSON)
           GET  /stats/prometheus   metrics in Prometheus text format
           POST /healthcheck/fail   make /healthz fail (keep serving)
@@ -66,7 +85,8 @@ enum AdminPages {
     }
 
     /// Per-cluster totals over all workers (a worker's view is partial:
-    /// each has its own connections and counters).
+    /// each has its own connections, counters and ejections). An endpoint is
+    /// shown ejected when any worker ejected it.
     static func merged(_ snapshots: [WorkerSnapshot]) -> [ClusterSnapshot] {
         var order: [String] = []
         var byName: [String: ClusterSnapshot] = [:]
@@ -77,20 +97,26 @@ enum AdminPages {
                     order.append(c.name)
                     continue
                 }
-                m.totalRPCs += c.totalRPCs
-                m.retries += c.retries
+                m.stats.add(c.stats)
                 for e in c.endpoints {
-                    if let i = m.endpoints.firstIndex(where: { $0.address == e.address }) {
-                        m.endpoints[i].activeRPCs += e.activeRPCs
-                        m.endpoints[i].totalRPCs += e.totalRPCs
-                        m.endpoints[i].failedRPCs += e.failedRPCs
-                        m.endpoints[i].connectFailures += e.connectFailures
-                        m.endpoints[i].connections += e.connections
-                        m.endpoints[i].reachable = m.endpoints[i].reachable && e.reachable
-                        m.endpoints[i].healthy = m.endpoints[i].healthy && e.healthy
-                    } else {
+                    guard let i = m.endpoints.firstIndex(where: { $0.address == e.address }) else {
                         m.endpoints.append(e)
+                        continue
                     }
+                    var x = m.endpoints[i]
+                    x.activeRPCs += e.activeRPCs
+                    x.totalRPCs += e.totalRPCs
+                    x.failedRPCs += e.failedRPCs
+                    x.connectFailures += e.connectFailures
+                    x.connections += e.connections
+                    x.reachable = x.reachable && e.reachable
+                    x.healthy = x.healthy && e.healthy
+                    x.ejected = x.ejected || e.ejected
+                    x.ejections += e.ejections
+                    x.consecutiveFailures = max(x.consecutiveFailures, e.consecutiveFailures)
+                    x.ejectionRemaining = max(x.ejectionRemaining, e.ejectionRemaining)
+                    x.ejectionTime = max(x.ejectionTime, e.ejectionTime)
+                    m.endpoints[i] = x
                 }
                 byName[c.name] = m
             }
@@ -104,12 +130,22 @@ enum AdminPages {
                 "{\"address\":\(j(e.address)),\"ready\":\(e.ready),\"serving\":\(e.serving),"
                     + "\"terminating\":\(e.terminating),\"reachable\":\(e.reachable),"
                     + "\"healthy\":\(e.healthy),\"health\":\(j(e.health)),"
+                    + "\"ejected\":\(e.ejected),\"ejections\":\(e.ejections),"
+                    + "\"ejected_until\":\(e.ejected ? j(WallClock.rfc3339(fromNow: e.ejectionRemaining)) : "null"),"
+                    + "\"ejection_time_ms\":\(e.ejectionTime / 1_000_000),"
+                    + "\"consecutive_failures\":\(e.consecutiveFailures),"
                     + "\"active_rpcs\":\(e.activeRPCs),\"total_rpcs\":\(e.totalRPCs),"
                     + "\"failed_rpcs\":\(e.failedRPCs),\"connect_failures\":\(e.connectFailures),"
                     + "\"connections\":\(e.connections)}"
             }
+            let od = c.outlierDetection
+            let outlier = "{\"consecutive_failures\":\(od.consecutiveFailures),"
+                + "\"base_ejection_time_ms\":\(od.baseEjectionTime.nanoseconds / 1_000_000),"
+                + "\"max_ejection_time_ms\":\(od.maxEjectionTime.nanoseconds / 1_000_000),"
+                + "\"max_ejection_percent\":\(od.maxEjectionPercent)}"
             return "{\"name\":\(j(c.name)),\"grpc_services\":[\(c.grpcServices.map(j).joined(separator: ","))],"
-                + "\"lb_policy\":\(j(c.policy)),\"total_rpcs\":\(c.totalRPCs),\"retries\":\(c.retries),"
+                + "\"lb_policy\":\(j(c.policy)),\"total_rpcs\":\(c.stats.rpcs),\"retries\":\(c.stats.retries),"
+                + "\"ejections\":\(c.stats.ejections),\"outlier_detection\":\(outlier),"
                 + "\"endpoints\":[\(endpoints.joined(separator: ","))]}"
         }
         return "{\"clusters\":[\(clusters.joined(separator: ","))]}\n"
@@ -121,64 +157,34 @@ enum AdminPages {
         for c in merged(snapshots) {
             for s in c.grpcServices { routes.append("{\"grpc_service\":\(j(s)),\"cluster\":\(j(c.name))}") }
         }
-        return "{\"membership_version\":\(j(version)),\"listen\":\(j(proxy.config.listen.description)),"
-            + "\"tls\":\(proxy.config.tls != nil),\"workers\":\(proxy.config.workers),"
+        let config = proxy.config
+        return "{\"membership_version\":\(j(version)),\"listen\":\(j(config.listen.description)),"
+            + "\"tls\":\(config.tls != nil),\"workers\":\(config.workers),"
+            + "\"max_connection_age_ms\":\(config.maxConnectionAge.nanoseconds / 1_000_000),"
+            + "\"max_connection_age_grace_ms\":\(config.maxConnectionAgeGrace.nanoseconds / 1_000_000),"
             + "\"routes\":[\(routes.joined(separator: ","))]}\n"
     }
 
-    static func prometheus(_ proxy: Proxy, _ snapshots: [WorkerSnapshot]) -> String {
-        var c = WorkerCounters()
-        for s in snapshots {
-            c.downstreamConnections += s.counters.downstreamConnections
-            c.downstreamConnectionsTotal += s.counters.downstreamConnectionsTotal
-            c.downstreamRPCs += s.counters.downstreamRPCs
-            c.upstreamConnectFailures += s.counters.upstreamConnectFailures
-            c.retries += s.counters.retries
-            c.httpErrors += s.counters.httpErrors
-            c.protocolErrors += s.counters.protocolErrors
-        }
-        var out = ""
-        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int)]) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            for (labels, v) in samples { out += "\(name)\(labels) \(v)\n" }
-        }
-        metric("portico_downstream_connections", "gauge", "Open client connections.", [("", c.downstreamConnections)])
-        metric("portico_downstream_connections_total", "counter", "Client connections accepted.",
-               [("", c.downstreamConnectionsTotal)])
-        metric("portico_downstream_requests_total", "counter", "Requests received from clients.",
-               [("", c.downstreamRPCs)])
-        metric("portico_downstream_http_errors_total", "counter", "Non-gRPC requests answered with an HTTP error.",
-               [("", c.httpErrors)])
-        metric("portico_downstream_protocol_errors_total", "counter", "Client connections closed for protocol errors.",
-               [("", c.protocolErrors)])
-        metric("portico_upstream_connect_failures_total", "counter", "Failed connection attempts to endpoints.",
-               [("", c.upstreamConnectFailures)])
-        metric("portico_upstream_retries_total", "counter", "RPC attempts retried on another endpoint.",
-               [("", c.retries)])
-        let clusters = merged(snapshots)
-        metric("portico_cluster_rpcs_total", "counter", "RPCs routed to each cluster.",
-               clusters.map { ("{cluster=\(j($0.name))}", $0.totalRPCs) })
-        var active: [(String, Int)] = []
-        var total: [(String, Int)] = []
-        for cl in clusters {
-            for e in cl.endpoints {
-                let l = "{cluster=\(j(cl.name)),endpoint=\(j(e.address))}"
-                active.append((l, e.activeRPCs))
-                total.append((l, e.totalRPCs))
-            }
-        }
-        metric("portico_endpoint_active_rpcs", "gauge", "RPCs in flight per endpoint.", active)
-        metric("portico_endpoint_rpcs_total", "counter", "RPC attempts per endpoint.", total)
-        if let m = proxy.membershipStatus {
-            metric("portico_membership_connected", "gauge", "1 while the controller's membership stream is up.",
-                   [("", m.connected ? 1 : 0)])
-            metric("portico_membership_version", "gauge", "Membership version in force.", [("", Int(m.version))])
-            let age = m.lastUpdate.map { Int((NIODeadline.now() - $0).nanoseconds / 1_000_000_000) } ?? -1
-            metric("portico_membership_age_seconds", "gauge",
-                   "Seconds since the membership in force arrived (-1: none yet).", [("", age)])
-        }
-        return out
-    }
+    static func j(_ s: String) -> String { AccessLog.json(s) }
+}
 
-    private static func j(_ s: String) -> String { AccessLog.json(s) }
+/// Wall-clock time for people reading the admin pages (the proxy itself
+/// keeps time on the monotonic clock).
+enum WallClock {
+    /// The UTC time `nanoseconds` from now, as RFC 3339 with milliseconds.
+    static func rfc3339(fromNow nanoseconds: Int64) -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let total = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) + nanoseconds
+        var seconds = time_t(total / 1_000_000_000)
+        let millis = Int(total % 1_000_000_000 / 1_000_000)
+        var t = tm()
+        gmtime_r(&seconds, &t)
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(n - s.count, 0)) + s
+        }
+        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T"
+            + "\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):\(pad(t.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+    }
 }

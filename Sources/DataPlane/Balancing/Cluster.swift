@@ -7,8 +7,8 @@ final class Cluster {
     private(set) var endpoints: [Endpoint] = []
     private var balancer: LoadBalancer
 
-    var totalRPCs = 0
-    var retries = 0
+    /// This worker's counters for the cluster (see ClusterStats).
+    var stats = ClusterStats()
 
     init(config: ClusterConfig, worker: Worker) {
         self.config = config
@@ -74,6 +74,22 @@ final class Cluster {
         if endpoints.allSatisfy({ !$0.healthy }) {
             return "all \(endpoints.count) endpoints of cluster \"\(config.name)\" are failing health checks"
         }
-        return "no healthy upstream in cluster \"\(config.name)\" (\(endpoints.count) endpoints, none reachable)"
+        let ejected = endpoints.reduce(0) { $0 + ($1.ejection.ejected ? 1 : 0) }
+        let detail = ejected > 0 ? "none reachable, \(ejected) ejected for consecutive failures" : "none reachable"
+        return "no healthy upstream in cluster \"\(config.name)\" (\(endpoints.count) endpoints, \(detail))"
+    }
+
+    /// Ejects `endpoint` unless `maxEjectionPercent` of the cluster is out
+    /// already; returns whether it did.
+    func eject(_ endpoint: Endpoint, reason: String) -> Bool {
+        let od = config.outlierDetection
+        let ejected = endpoints.reduce(0) { $0 + ($1.ejection.ejected ? 1 : 0) }
+        guard ejected < od.maxEjected(of: endpoints.count) else {
+            stats.ejectionsOverflow += 1
+            return false
+        }
+        stats.ejections += 1
+        endpoint.startEjection(od, reason: reason)
+        return true
     }
 }

@@ -25,7 +25,9 @@ final class Endpoint {
 
     /// Active health checking's verdict (true until a check says otherwise).
     private(set) var healthy = true
-    private var healthChecker: HealthChecker?
+    private(set) var healthChecker: HealthChecker?
+    /// Passive health: consecutive failures and ejection (OutlierEjection.swift).
+    var ejection = EjectionState()
 
     /// The backend's SETTINGS_MAX_CONCURRENT_STREAMS as last seen (100 until known).
     var streamLimit = 100
@@ -47,9 +49,13 @@ final class Endpoint {
     }
 
     /// Can take a new RPC under normal conditions.
-    var isAvailable: Bool { reachable && healthy && config.ready && !config.terminating && !retired }
+    var isAvailable: Bool {
+        reachable && healthy && !ejection.ejected && config.ready && !config.terminating && !retired
+    }
     /// Can take a new RPC when nothing better is left (terminating but still serving).
-    var isFallback: Bool { reachable && healthy && config.terminating && config.serving && !retired }
+    var isFallback: Bool {
+        reachable && healthy && !ejection.ejected && config.terminating && config.serving && !retired
+    }
 
     var healthDetail: String { healthChecker?.lastDetail ?? "not checked" }
 
@@ -85,18 +91,26 @@ final class Endpoint {
 
     func connectionClosed(_ c: UpstreamConnection, broken: Bool) {
         connections.removeAll { $0 === c }
-        if broken { markUnreachable() }
+        if broken {
+            markUnreachable()
+            recordFailure("connection lost")
+        }
     }
 
     func connectFailed(_ c: UpstreamConnection) {
         connectFailures += 1
+        cluster?.stats.connectFailures += 1
         connections.removeAll { $0 === c }
         markUnreachable()
+        recordFailure("connect error")
     }
 
     func connected() {
         reachable = true
         reconnectDelay = .milliseconds(50)
+        // A connection that comes up is the probe of an ejected endpoint
+        // without active health checks.
+        if ejection.ejected && healthChecker == nil { checkSucceeded() }
     }
 
     /// Skips the endpoint and probes it with a fresh connection, backing off
@@ -110,11 +124,15 @@ final class Endpoint {
             guard let self else { return }
             self.reconnectTask = nil
             guard !self.retired, !self.reachable else { return }
-            if self.connections.isEmpty {
-                self.connections.append(UpstreamConnection.open(to: self, worker: worker))
-            }
+            self.probe()
             worker.flushDirty()
         }
+    }
+
+    /// Opens a connection to see whether the endpoint answers, unless one is
+    /// already open or opening.
+    func probe() {
+        if connections.isEmpty { connections.append(UpstreamConnection.open(to: self, worker: worker)) }
     }
 
     /// The endpoint left the cluster: no new RPCs; streams in flight finish.
@@ -122,6 +140,8 @@ final class Endpoint {
         retired = true
         healthChecker?.stop()
         healthChecker = nil
+        ejection.timer?.cancel()
+        ejection.timer = nil
         reconnectTask?.cancel()
         reconnectTask = nil
         for c in connections { c.closeWhenIdle() }

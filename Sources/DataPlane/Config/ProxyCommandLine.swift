@@ -14,9 +14,12 @@ public struct ProxyCommandLine: Sendable {
     public var workers: Int?
     public var membershipSocket: String?
     public var accessLog: Bool?
+    public var maxConnectionAge: String?
+    public var maxConnectionAgeGrace: String?
 
     public init(file: String?, listen: String?, tlsCertificate: String?, tlsPrivateKey: String?, admin: String?,
-                health: String?, workers: Int?, membershipSocket: String?, accessLog: Bool?) {
+                health: String?, workers: Int?, membershipSocket: String?, accessLog: Bool?,
+                maxConnectionAge: String? = nil, maxConnectionAgeGrace: String? = nil) {
         self.file = file
         self.listen = listen
         self.tlsCertificate = tlsCertificate
@@ -26,6 +29,8 @@ public struct ProxyCommandLine: Sendable {
         self.workers = workers
         self.membershipSocket = membershipSocket
         self.accessLog = accessLog
+        self.maxConnectionAge = maxConnectionAge
+        self.maxConnectionAgeGrace = maxConnectionAgeGrace
     }
 
     public func load() throws -> ProxyConfig {
@@ -55,6 +60,16 @@ public struct ProxyCommandLine: Sendable {
         }
         if let membershipSocket { config.membershipSocket = membershipSocket }
         if let accessLog { config.accessLog = accessLog }
+        func duration(_ value: String?, _ flag: String) throws -> ConfigDuration? {
+            guard let value else { return nil }
+            guard let d = ConfigDuration(parsing: value) else {
+                throw ConfigError(file: "command line", line: nil, path: "--\(flag)",
+                                  problem: "expected a duration such as 250ms, 1s or 2m, got \"\(value)\"")
+            }
+            return d
+        }
+        if let v = try duration(maxConnectionAge, "max-connection-age") { config.maxConnectionAge = v }
+        if let v = try duration(maxConnectionAgeGrace, "max-connection-age-grace") { config.maxConnectionAgeGrace = v }
         if tlsCertificate != nil || tlsPrivateKey != nil {
             guard let c = tlsCertificate ?? config.tls?.certificate, let k = tlsPrivateKey ?? config.tls?.privateKey else {
                 throw ConfigError(file: "command line", line: nil, path: "--tls-certificate/--tls-private-key",

@@ -110,7 +110,7 @@ struct ConfigReader {
 
     func read(_ root: Node, into c: inout ProxyConfig) throws {
         let keys = ["listen", "tls", "admin", "health", "workers", "membership", "clusters", "http2",
-                    "upstream", "drain", "accessLog"]
+                    "upstream", "drain", "accessLog", "maxConnectionAge", "maxConnectionAgeGrace"]
         for (key, v) in try mapping(root, "", allowed: keys) {
             switch key {
             case "listen": c.listen = try address(v, key)
@@ -118,6 +118,8 @@ struct ConfigReader {
             case "health": c.health = try address(v, key)
             case "workers": c.workers = try int(v, key, 1...256)
             case "accessLog": c.accessLog = try bool(v, key)
+            case "maxConnectionAge": c.maxConnectionAge = try duration(v, key)
+            case "maxConnectionAgeGrace": c.maxConnectionAgeGrace = try duration(v, key)
             case "tls":
                 var cert: String?
                 var pkey: String?
@@ -190,7 +192,8 @@ struct ConfigReader {
 
     func cluster(_ node: Node, _ path: String) throws -> ClusterConfig {
         let fields = try mapping(node, path, allowed: ["name", "grpcServices", "lbPolicy", "hashHeader",
-                                                       "healthCheck", "endpoints", "timeout", "connectTimeout"])
+                                                       "healthCheck", "outlierDetection", "endpoints", "timeout",
+                                                       "connectTimeout"])
         var c = ClusterConfig(name: "", grpcServices: [], endpoints: [])
         var sawEndpoints = false
         for (k, v) in fields {
@@ -222,6 +225,7 @@ struct ConfigReader {
                 }
                 c.hashHeader = h
             case "healthCheck": c.healthCheck = try healthCheck(v, p)
+            case "outlierDetection": c.outlierDetection = try outlierDetection(v, p)
             case "endpoints":
                 sawEndpoints = true
                 for (j, e) in try list(v, p).enumerated() {
@@ -256,6 +260,25 @@ struct ConfigReader {
             }
         }
         return h
+    }
+
+    func outlierDetection(_ node: Node, _ path: String) throws -> OutlierDetectionConfig {
+        var o = OutlierDetectionConfig()
+        for (k, v) in try mapping(node, path, allowed: ["consecutiveFailures", "baseEjectionTime",
+                                                        "maxEjectionTime", "maxEjectionPercent"]) {
+            let p = "\(path).\(k)"
+            switch k {
+            case "consecutiveFailures": o.consecutiveFailures = try int(v, p, 0...1000)
+            case "baseEjectionTime": o.baseEjectionTime = try positive(v, p)
+            case "maxEjectionTime": o.maxEjectionTime = try positive(v, p)
+            default: o.maxEjectionPercent = try int(v, p, 0...100)
+            }
+        }
+        guard o.maxEjectionTime.nanoseconds >= o.baseEjectionTime.nanoseconds else {
+            throw fail(node, "\(path).maxEjectionTime",
+                       "\(o.maxEjectionTime) is shorter than baseEjectionTime (\(o.baseEjectionTime))")
+        }
+        return o
     }
 
     /// `package.Service` or `Service`: dot-separated identifiers.

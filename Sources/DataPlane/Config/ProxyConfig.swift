@@ -81,6 +81,40 @@ public struct HealthCheckConfig: Sendable, Hashable {
     public init() {}
 }
 
+/// Passive health checking: endpoints that keep failing RPCs are ejected
+/// for a while (Envoy's outlier detection, consecutive failures only).
+public struct OutlierDetectionConfig: Sendable, Hashable {
+    /// Connect errors, stream resets and UNAVAILABLE responses in a row that
+    /// eject an endpoint; 0 turns passive ejection off.
+    public var consecutiveFailures = 5
+    /// The first ejection lasts this long, the n-th n times as long…
+    public var baseEjectionTime: ConfigDuration = .seconds(30)
+    /// …up to this.
+    public var maxEjectionTime: ConfigDuration = .seconds(300)
+    /// At most this share of the cluster's endpoints is ejected at a time.
+    public var maxEjectionPercent = 50
+
+    public init() {}
+
+    public var enabled: Bool { consecutiveFailures > 0 }
+
+    /// How long the `n`-th ejection (from 1) lasts.
+    public func ejectionTime(forEjection n: Int) -> ConfigDuration {
+        let cap = max(maxEjectionTime.nanoseconds, baseEjectionTime.nanoseconds)
+        let (product, overflow) = baseEjectionTime.nanoseconds.multipliedReportingOverflow(by: Int64(max(n, 1)))
+        return ConfigDuration(nanoseconds: overflow ? cap : min(product, cap))
+    }
+
+    /// How many of `endpoints` endpoints may be ejected at once: the share
+    /// `maxEjectionPercent` allows, and at least one as in Envoy (but never
+    /// the only one unless the percentage is 100).
+    public func maxEjected(of endpoints: Int) -> Int {
+        guard maxEjectionPercent > 0 else { return 0 }
+        guard endpoints > 1 else { return maxEjectionPercent >= 100 ? endpoints : 0 }
+        return max(endpoints * maxEjectionPercent / 100, 1)
+    }
+}
+
 /// One upstream endpoint and the state the controller reports for it.
 public struct EndpointConfig: Sendable, Hashable {
     public var address: HostPort
@@ -104,6 +138,8 @@ public struct ClusterConfig: Sendable, Hashable {
     /// Request header whose value `ring_hash` hashes.
     public var hashHeader: String?
     public var healthCheck: HealthCheckConfig?
+    /// On by default, as in Envoy.
+    public var outlierDetection = OutlierDetectionConfig()
     public var endpoints: [EndpointConfig]
     /// Route timeout for every RPC of the cluster (nil: none); the client's
     /// `grpc-timeout` applies when shorter.
@@ -145,6 +181,13 @@ public struct ProxyConfig: Sendable {
     public var drainDelay: ConfigDuration = .seconds(0)
     public var drainTimeout: ConfigDuration = .seconds(30)
     public var accessLog = false
+    /// Client connections get GOAWAY after this long (±10 % so that they do
+    /// not all reconnect at once), so long-lived clients spread over new
+    /// instances; 0 (the default) keeps connections for as long as clients do.
+    public var maxConnectionAge: ConfigDuration = .seconds(0)
+    /// After that GOAWAY, RPCs in flight get this long before the connection
+    /// is closed; 0 waits for them however long they take.
+    public var maxConnectionAgeGrace: ConfigDuration = .seconds(0)
 
     public init() {}
 

@@ -288,6 +288,14 @@ final class HTTP2Session {
         }
     }
 
+    /// The first GOAWAY of a graceful shutdown (last stream ID 2^31-1): the
+    /// client stops opening streams, and those already on the wire are still
+    /// served. `goAway()` a round trip later sets the real last stream ID.
+    func shutdownNotice() {
+        guard let handle, !isClosed, role == .server else { return }
+        _ = nghttp2_submit_shutdown_notice(handle)
+    }
+
     /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS.
     var peerMaxConcurrentStreams: Int {
         guard let handle else { return 0 }

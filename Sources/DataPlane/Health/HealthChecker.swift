@@ -50,10 +50,13 @@ final class HealthChecker {
         probe = nil
         lastDetail = detail
         if ok {
+            endpoint.cluster?.stats.healthChecksPassed += 1
             successes += 1
             failures = 0
             if !endpoint.healthy && successes >= config.healthyThreshold { endpoint.setHealthy(true, detail) }
+            endpoint.checkSucceeded()
         } else {
+            endpoint.cluster?.stats.healthChecksFailed += 1
             failures += 1
             successes = 0
             if endpoint.healthy && failures >= config.unhealthyThreshold { endpoint.setHealthy(false, detail) }

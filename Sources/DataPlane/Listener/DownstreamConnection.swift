@@ -12,6 +12,8 @@ final class DownstreamConnection: HTTP2Connection {
     /// Bodies of plain HTTP error responses the proxy makes itself.
     private var localBodies: [Int32: BodyQueue] = [:]
     private(set) var goingAway = false
+    /// Max-age and GOAWAY timers (ConnectionLifetime.swift).
+    var lifetime = ConnectionLifetime()
 
     override var role: HTTP2Session.Role { .server }
     override var parameters: HTTP2Parameters { worker.limits.downstreamHTTP2 }
@@ -22,12 +24,14 @@ final class DownstreamConnection: HTTP2Connection {
         worker.downstreams[ObjectIdentifier(self)] = self
         worker.counters.downstreamConnections += 1
         worker.counters.downstreamConnectionsTotal += 1
+        startLifetime()
     }
 
     override func connectionClosed() {
         if worker.downstreams.removeValue(forKey: ObjectIdentifier(self)) != nil {
             worker.counters.downstreamConnections -= 1
         }
+        lifetime.cancel()
         let open = streams
         streams.removeAll()
         for s in open.values { s.downstreamClosed(errorCode: NGHTTP2_CANCEL.rawValue) }

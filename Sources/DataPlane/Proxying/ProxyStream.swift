@@ -9,8 +9,10 @@ final class ProxyStream {
     let request: HeaderBlock
     let cluster: Cluster
     let hashKey: UInt64?
-    /// When the RPC arrived; read only by the access log, so taken only for it.
-    let startedAt: NIODeadline?
+    /// When the RPC arrived, for the latency histogram and the access log.
+    let startedAt: NIODeadline
+    /// From `startedAt` to the end of the downstream stream, once it ended.
+    private(set) var durationNanoseconds: Int64 = 0
 
     /// Request body: downstream → upstream.
     var requestBody = BodyQueue()
@@ -45,7 +47,7 @@ final class ProxyStream {
         self.request = request
         self.cluster = cluster
         self.hashKey = hashKey
-        self.startedAt = downstream.worker.limits.accessLog ? .now() : nil
+        self.startedAt = .now()
     }
 
     var worker: Worker { downstream.worker }
@@ -53,7 +55,7 @@ final class ProxyStream {
     // MARK: Start and attempts
 
     func start(timeout: TimeAmount?) {
-        cluster.totalRPCs += 1
+        cluster.stats.rpcs += 1
         if let timeout {
             deadline = worker.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
                 guard let self else { return }
@@ -74,7 +76,7 @@ final class ProxyStream {
             return
         }
         if !tried.isEmpty {
-            cluster.retries += 1
+            cluster.stats.retries += 1
             worker.counters.retries += 1
         }
         tried.append(e)
@@ -157,6 +159,11 @@ final class ProxyStream {
         let credited = min(replayCredit, requestBody.bytes)
         replayCredit = 0
         downstream.session?.consume(requestBody.discard() - credited, on: downstreamID)
+        durationNanoseconds = (NIODeadline.now() - startedAt).nanoseconds
+        // A client that reset the stream before any status saw CANCELLED.
+        let slot = grpcStatus == nil && errorCode != 0
+            ? GRPCStatusCode.cancelled.rawValue : GRPCStatusCounts.slot(grpcStatus)
+        cluster.stats.finished(status: slot, nanoseconds: durationNanoseconds)
     }
 
     private var upstreamIsGoneForGood: Bool { upstreamAnswered && upstream == nil }
@@ -235,6 +242,7 @@ final class ProxyStream {
     func upstreamClosed(errorCode: UInt32, connectionLost: Bool) {
         let complete = responseBody.ended
         if complete && errorCode == 0 {
+            endpoint?.recordResponse(unavailable: grpcStatus == "14")
             endAttempt(failed: false)
             return
         }
@@ -246,8 +254,10 @@ final class ProxyStream {
             attemptFailed(retryable: true, status: .unavailable,
                           reason: "upstream \(name) refused the stream")
         } else if complete {
+            endpoint?.recordResponse(unavailable: grpcStatus == "14")
             endAttempt(failed: false)
         } else {
+            endpoint?.recordFailure("stream reset (HTTP/2 error \(errorCode))")
             attemptFailed(retryable: false, status: ProxyResponses.status(forResetCode: errorCode),
                           reason: "upstream \(name) reset the stream (HTTP/2 error \(errorCode))")
         }

@@ -47,6 +47,8 @@ public final class Proxy: Sendable {
         limits.downstreamHTTP2.maxHeaderListSize = config.http2.maxHeaderListSize
         limits.connectTimeout = .nanoseconds(config.connectTimeout.nanoseconds)
         limits.accessLog = config.accessLog
+        limits.maxConnectionAge = .nanoseconds(config.maxConnectionAge.nanoseconds)
+        limits.maxConnectionAgeGrace = .nanoseconds(config.maxConnectionAgeGrace.nanoseconds)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: config.workers)
         self.group = group
@@ -116,8 +118,10 @@ public final class Proxy: Sendable {
     }
 
     /// Graceful shutdown: fail health checks, wait `drainDelay` so load
-    /// balancers notice, GOAWAY every client, let RPCs in flight finish for
-    /// up to `drainTimeout`, then stop.
+    /// balancers notice, GOAWAY every client (a shutdown notice, then the
+    /// final GOAWAY a round trip later), let RPCs in flight finish for up to
+    /// `drainTimeout`, then stop. Each connection closes itself once its final
+    /// GOAWAY is out and its last RPC is done.
     public func drainAndStop() async {
         phaseValue.store(ProxyPhase.draining.rawValue, ordering: .relaxed)
         if config.drainDelay.nanoseconds > 0 {
@@ -128,7 +132,7 @@ public final class Proxy: Sendable {
         }
         for w in workers {
             try? await w.eventLoop.submit {
-                for c in w.value.downstreams.values { c.goAway() }
+                for c in w.value.downstreams.values { c.shutDownGracefully() }
                 w.value.flushDirty()
             }.get()
         }
@@ -136,7 +140,7 @@ public final class Proxy: Sendable {
         while NIODeadline.now() < deadline {
             var open = 0
             for w in workers {
-                open += (try? await w.eventLoop.submit { w.value.downstreams.values.reduce(0) { $0 + $1.activeStreams } }.get()) ?? 0
+                open += (try? await w.eventLoop.submit { w.value.downstreams.count }.get()) ?? 0
             }
             if open == 0 { break }
             try? await Task.sleep(nanoseconds: 20_000_000)
@@ -148,6 +152,7 @@ public final class Proxy: Sendable {
     public func stop() async {
         phaseValue.store(ProxyPhase.stopped.rawValue, ordering: .relaxed)
         membership.withLockedValue { $0?.stop() }
+        for w in workers { try? await w.eventLoop.submit { w.value.accessLog.flush() }.get() }
         for c in channels.withLockedValue({ $0 }) { try? await c.close() }
         try? await group.shutdownGracefully()
     }

@@ -10,6 +10,8 @@ final class Worker {
     let limits: WorkerLimits
     let logger: Logger
     var counters = WorkerCounters()
+    /// Lines of the access log not yet written (used when `accessLog` is on).
+    let accessLog: AccessLogWriter
 
     /// gRPC service name → cluster: the per-RPC routing lookup.
     private(set) var routes: [String: Cluster] = [:]
@@ -27,6 +29,7 @@ final class Worker {
         self.eventLoop = eventLoop
         self.index = index
         self.limits = limits
+        self.accessLog = AccessLogWriter(eventLoop: eventLoop)
         var logger = logger
         logger[metadataKey: "worker"] = "\(index)"
         self.logger = logger
@@ -86,6 +89,13 @@ struct WorkerLimits: Sendable {
     /// Request bytes kept so that a refused attempt can be replayed elsewhere.
     var retryBufferLimit = 1 << 20
     var accessLog = false
+    /// Downstream connections get GOAWAY after this long (±10 %); zero: never.
+    var maxConnectionAge: TimeAmount = .zero
+    /// Then are closed after this long, RPCs in flight or not; zero: never.
+    var maxConnectionAgeGrace: TimeAmount = .zero
+    /// Between the shutdown notice (first GOAWAY) and the final GOAWAY: a
+    /// generous round trip, so that requests already on their way are served.
+    var goAwayNoticePeriod: TimeAmount = .seconds(1)
 }
 
 /// The clusters in force, as published to every worker.
@@ -121,4 +131,6 @@ struct WorkerCounters: Sendable {
     var retries = 0
     var httpErrors = 0
     var protocolErrors = 0
+    /// Client connections sent GOAWAY because they reached `maxConnectionAge`.
+    var maxAgeGoAways = 0
 }

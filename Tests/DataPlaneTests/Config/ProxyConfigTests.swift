@@ -75,6 +75,16 @@ import Testing
         ("clusters:\n  - name: a\n    grpcServices: [api.A]\n    healthCheck: {interval: soon}\n    endpoints: []\n",
          "clusters[0].healthCheck.interval", "expected a duration"),
         ("admin: 127.0.0.1:8090\n", "clusters", "nothing to serve"),
+        ("maxConnectionAge: forever\n" + base, "maxConnectionAge", "expected a duration"),
+        ("maxConnectionAgeGrace: -1s\n" + base, "maxConnectionAgeGrace", "expected a duration"),
+        (base + "    outlierDetection: {consecutiveErrors: 5}\n", "clusters[0].outlierDetection.consecutiveErrors",
+         "unknown key"),
+        (base + "    outlierDetection: {maxEjectionPercent: 150}\n", "clusters[0].outlierDetection.maxEjectionPercent",
+         "out of range"),
+        (base + "    outlierDetection: {baseEjectionTime: 0}\n", "clusters[0].outlierDetection.baseEjectionTime",
+         "greater than zero"),
+        (base + "    outlierDetection: {baseEjectionTime: 1m, maxEjectionTime: 30s}\n",
+         "clusters[0].outlierDetection.maxEjectionTime", "shorter than baseEjectionTime"),
         ("clusters: {}\n", "clusters", "expected a list"),
     ])
     func refusesBadInputNamingTheKey(yaml: String, path: String, problem: String) throws {
@@ -93,6 +103,32 @@ import Testing
     @Test func refusesInvalidYAML() throws {
         let e = try #require(error("clusters: [\n"))
         #expect(e.problem.contains("not valid YAML"))
+    }
+
+    @Test func outlierDetectionAndConnectionAge() throws {
+        let c = try ProxyConfig.parse(yaml: "maxConnectionAge: 10m\nmaxConnectionAgeGrace: 30s\n" + Self.base
+            + "    outlierDetection: {consecutiveFailures: 3, baseEjectionTime: 10s, maxEjectionTime: 25s, maxEjectionPercent: 20}\n"
+            + "  - name: b\n    grpcServices: [api.B]\n    endpoints: []\n")
+        #expect(c.maxConnectionAge == .seconds(600))
+        #expect(c.maxConnectionAgeGrace == .seconds(30))
+        let od = c.clusters[0].outlierDetection
+        #expect(od.consecutiveFailures == 3 && od.maxEjectionPercent == 20)
+        // base × n, capped.
+        #expect([1, 2, 3, 4].map { od.ejectionTime(forEjection: $0) } == [.seconds(10), .seconds(20), .seconds(25), .seconds(25)])
+        // At least one (never the only one), else the percentage.
+        #expect([1, 2, 5, 10].map { od.maxEjected(of: $0) } == [0, 1, 1, 2])
+        // Defaults: on, like Envoy's consecutive 5xx.
+        let d = c.clusters[1].outlierDetection
+        #expect(d.enabled && d.consecutiveFailures == 5 && d.baseEjectionTime == .seconds(30))
+        #expect(d.maxEjectionTime == .seconds(300) && d.maxEjectionPercent == 50)
+        #expect(ProxyConfig().maxConnectionAge == .seconds(0))
+        var off = OutlierDetectionConfig()
+        off.consecutiveFailures = 0
+        #expect(!off.enabled)
+        off.maxEjectionPercent = 0
+        #expect(off.maxEjected(of: 10) == 0)
+        off.maxEjectionPercent = 100
+        #expect(off.maxEjected(of: 1) == 1)
     }
 
     @Test func durationsAndAddresses() {

@@ -32,8 +32,9 @@ import TestUtilities
         }
     }
 
-    @Test func killedInstanceDuringSteadyTrafficFailsOnlyInFlightRPCs() async throws {
-        try await ProxyFixture.with(reverseCount: 0) { f in
+    @Test func killedInstanceDuringSteadyTrafficFailsOnlyInFlightRPCsAndIsEjected() async throws {
+        let outlier = "    outlierDetection: {consecutiveFailures: 3, baseEjectionTime: 10s}\n"
+        try await ProxyFixture.with(reverseCount: 0, echoClusterExtra: outlier) { f in
             let victim = f.echo[1]
             let result = try await f.withClient { client in
                 try await withThrowingTaskGroup(of: CallerResult.self) { group in
@@ -68,11 +69,21 @@ import TestUtilities
             #expect(result.failed.count <= 4, "\(result.failed)")
             #expect(result.ok + result.failed.count == 240)
             for failure in result.failed { #expect(failure.contains("unavailable") || failure.contains("UNAVAILABLE")) }
+            // The broken connection and the failed reconnect probes that
+            // followed ejected it.
+            let victimState = try await ProxyOutlierTests.endpoints(f.proxy)[victim.address]
+            #expect(victimState?["ejected"] as? Bool == true, "\(String(describing: victimState))")
+            #expect((victimState?["ejections"] as? Int ?? 0) >= 1)
+            let survivor = try await ProxyOutlierTests.endpoints(f.proxy)[f.echo[0].address]
+            #expect(survivor?["ejected"] as? Bool == false)
         }
     }
 
     @Test func instanceRestartedOnTheSamePortComesBack() async throws {
-        try await ProxyFixture.with(echoCount: 2, reverseCount: 0) { f in
+        // Failed reconnect probes eject the dead instance; it returns once
+        // its (short) ejection time is up and a connection comes up again.
+        let outlier = "    outlierDetection: {baseEjectionTime: 500ms}\n"
+        try await ProxyFixture.with(echoCount: 2, reverseCount: 0, echoClusterExtra: outlier) { f in
             try await f.withClient { client in
                 let port = f.echo[1].port
                 f.echo[1].process.kill()
