@@ -32,6 +32,9 @@ final class Cluster {
         self.endpoints = next
         balancer.rebuild(next)
         for e in next { e.configureHealthCheck(config.healthCheck) }
+        if !config.outlierDetection.enabled {
+            for e in next where e.ejection.ejected { e.endEjection("outlier detection was turned off") }
+        }
     }
 
     func retire() {

@@ -93,7 +93,7 @@ extension Endpoint {
         endEjection(healthChecker == nil ? "a new connection came up" : "a health check passed")
     }
 
-    private func endEjection(_ why: String) {
+    func endEjection(_ why: String) {
         ejection.end(now: .now())
         worker.logger.info("endpoint \(name) of cluster \(clusterName) is back in service: \(why)")
     }
