@@ -61,6 +61,7 @@ let package = Package(
         .target(name: "DataPlane", dependencies: nio + [
             "CNGHTTP2", "Membership", "Yams", log,
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),
