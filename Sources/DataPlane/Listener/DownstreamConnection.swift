@@ -56,7 +56,7 @@ final class DownstreamConnection: HTTP2Connection {
             session?.close()
             context.writeAndFlush(wrapOutboundOut(HTTP2Session.goAwayFrame(
                 lastStreamID: lastID, errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue,
-                allocator: context.channel.allocator))).whenComplete { _ in context.close(promise: nil) }
+                allocator: context.channel.allocator))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
         worker.counters.protocolErrors += 1
@@ -68,7 +68,7 @@ final class DownstreamConnection: HTTP2Connection {
             out.writeString("HTTP/1.1 505 HTTP Version Not Supported\r\ncontent-type: text/plain\r\n" +
                             "connection: close\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)")
             session?.close()
-            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
         worker.logger.debug("closing downstream connection: \(error)")
