@@ -14,6 +14,8 @@ extension AdminPages {
             c.httpErrors += s.counters.httpErrors
             c.protocolErrors += s.counters.protocolErrors
             c.maxAgeGoAways += s.counters.maxAgeGoAways
+            c.oversizedHeaders += s.counters.oversizedHeaders
+            c.closedByLimit.merge(s.counters.closedByLimit, uniquingKeysWith: +)
         }
         var out = PrometheusText()
         out.family("portico_downstream_connections", "gauge", "Open client connections.",
@@ -29,6 +31,11 @@ extension AdminPages {
                    "Non-gRPC requests answered with an HTTP error.", [("", c.httpErrors)])
         out.family("portico_downstream_protocol_errors_total", "counter",
                    "Client connections closed for protocol errors.", [("", c.protocolErrors)])
+        out.family("portico_downstream_limit_closes_total", "counter",
+                   "Client connections closed or refused by a limit (docs/security.md), by limit.",
+                   c.closedByLimit.sorted { $0.key < $1.key }.map { (PrometheusText.labels(["limit": $0.key]), $0.value) })
+        out.family("portico_downstream_oversized_headers_total", "counter",
+                   "Requests refused for headers over http2.maxHeaderListSize.", [("", c.oversizedHeaders)])
         out.family("portico_upstream_connect_failures_total", "counter", "Failed connection attempts to endpoints.",
                    [("", c.upstreamConnectFailures)])
         out.family("portico_upstream_retries_total", "counter", "RPC attempts retried on another endpoint.",
