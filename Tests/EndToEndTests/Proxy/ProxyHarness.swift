@@ -43,6 +43,8 @@ struct ProxyUnderTest {
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         let process = try ManagedProcess.start("portico-proxy", arguments: ["--config", file.path] + arguments)
         try await process.waitForPort(ports[0])
+        // The admin port is bound right after the listener.
+        try await process.waitForPort(ports[1])
         return ProxyUnderTest(process: process, port: ports[0], adminPort: ports[1], healthPort: ports[2],
                               certificates: certificates, configFile: file)
     }
