@@ -109,19 +109,23 @@ let package = Package(
 )
 
 // libFuzzer targets, declared only when PORTICO_FUZZ is set: `hack/fuzz`
-// builds them with `-sanitize=fuzzer`, which supplies their main function.
+// builds them with `-sanitize=fuzzer`; each main hands its input callback to
+// libFuzzer's driver.
 if Context.environment["PORTICO_FUZZ"] != nil {
-    let fuzz: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
     let embedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
     let extras = Target.Dependency.product(name: "NIOExtras", package: "swift-nio-extras")
     let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+    // lld: gold fails on libFuzzer's archive next to SwiftPM's renamed main.
+    let link: [LinkerSetting] = [.unsafeFlags(["-use-ld=lld"])]
     package.targets += [
-        .executableTarget(name: "fuzz-downstream-session", dependencies: ["DataPlane", "CNGHTTP2", embedded, logging],
-                          path: "Tests/Fuzz/DownstreamSession", swiftSettings: fuzz),
-        .executableTarget(name: "fuzz-proxy-config", dependencies: ["DataPlane"],
-                          path: "Tests/Fuzz/ProxyConfig", swiftSettings: fuzz),
-        .executableTarget(name: "fuzz-membership-frames", dependencies: ["DataPlane", "Membership", embedded,
-                                                                          extras, logging],
-                          path: "Tests/Fuzz/MembershipFrames", swiftSettings: fuzz),
+        .target(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
+        .executableTarget(name: "fuzz-downstream-session",
+                          dependencies: ["CLibFuzzer", "DataPlane", "CNGHTTP2", embedded, logging],
+                          path: "Tests/Fuzz/DownstreamSession", linkerSettings: link),
+        .executableTarget(name: "fuzz-proxy-config", dependencies: ["CLibFuzzer", "DataPlane"],
+                          path: "Tests/Fuzz/ProxyConfig", linkerSettings: link),
+        .executableTarget(name: "fuzz-membership-frames",
+                          dependencies: ["CLibFuzzer", "DataPlane", "Membership", embedded, extras, logging],
+                          path: "Tests/Fuzz/MembershipFrames", linkerSettings: link),
     ]
 }
