@@ -12,6 +12,9 @@ final class DownstreamConnection: HTTP2Connection {
     /// Bodies of plain HTTP error responses the proxy makes itself.
     private var localBodies: [Int32: BodyQueue] = [:]
     private(set) var goingAway = false
+    /// XFCC value of the verified client certificate (mTLS), added to every
+    /// request; set once the TLS handshake is done.
+    var forwardedClientCertificate: String?
 
     override var role: HTTP2Session.Role { .server }
     override var parameters: HTTP2Parameters { worker.limits.downstreamHTTP2 }
@@ -75,6 +78,8 @@ final class DownstreamConnection: HTTP2Connection {
 
     override func session(_ s: HTTP2Session, header name: UnsafeRawBufferPointer,
                           value: UnsafeRawBufferPointer, on streamID: Int32) {
+        // Only the proxy vouches for client certificates: a client's own copy is dropped.
+        if ForwardedClientCertificate.isHeader(name) { return }
         if incoming[streamID] != nil {
             incoming[streamID]!.append(name: name, value: value)
         } else if incomingTrailers[streamID] != nil {
@@ -83,7 +88,10 @@ final class DownstreamConnection: HTTP2Connection {
     }
 
     override func session(_ s: HTTP2Session, headersCompleteOn streamID: Int32, endStream: Bool) {
-        if let headers = incoming.removeValue(forKey: streamID) {
+        if var headers = incoming.removeValue(forKey: streamID) {
+            if let xfcc = forwardedClientCertificate {
+                headers.append(name: ForwardedClientCertificate.headerName, value: xfcc)
+            }
             handleRequest(streamID, headers, endStream: endStream)
         } else if let trailers = incomingTrailers.removeValue(forKey: streamID) {
             streams[streamID]?.downstreamEnded(trailers: trailers)
