@@ -43,7 +43,7 @@ final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler
     private let tls: NIOSSLServerHandler
     private let store: TLSCertificateStore
     private let entry: TLSCertificateSet.Entry
-    private unowned let downstream: DownstreamConnection
+    private let downstream: DownstreamConnection
     private var failed = false
 
     init(tls: NIOSSLServerHandler, store: TLSCertificateStore, entry: TLSCertificateSet.Entry,
