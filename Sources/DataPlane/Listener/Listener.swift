@@ -13,8 +13,16 @@ enum Listener {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let worker = proxy.worker(for: channel.eventLoop)
+                    guard ConnectionAdmission.admit(channel, proxy: proxy, worker: worker) else { return }
                     let downstream = DownstreamConnection(worker: worker)
-                    if let tls { try TLSPipeline.configure(channel, store: tls, downstream: downstream) }
+                    if let tls {
+                        // The deadline runs from accept; the TLS handler goes in
+                        // before it once the ClientHello has chosen a certificate.
+                        let deadline = HandshakeDeadline(
+                            timeout: .nanoseconds(proxy.config.limits.tlsHandshakeTimeout.nanoseconds), worker: worker)
+                        try TLSPipeline.configure(channel, store: tls, downstream: downstream, before: deadline)
+                        try channel.pipeline.syncOperations.addHandler(deadline)
+                    }
                     try channel.pipeline.syncOperations.addHandler(downstream)
                 }
             }

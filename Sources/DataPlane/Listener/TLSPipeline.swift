@@ -13,9 +13,11 @@ import NIOSSL
 import NIOTLS
 
 enum TLSPipeline {
-    /// Adds the SNI inspection in front of `downstream` (which is added
-    /// after it). Uses the certificate set in force at accept time.
-    static func configure(_ channel: Channel, store: TLSCertificateStore, downstream: DownstreamConnection) throws {
+    /// Adds the SNI inspection; the TLS handler then goes in front of
+    /// `anchor` (the next handler, added after this call). Uses the
+    /// certificate set in force at accept time.
+    static func configure(_ channel: Channel, store: TLSCertificateStore, downstream: DownstreamConnection,
+                          before anchor: ChannelHandler) throws {
         let set = store.certificates
         let sni = SNIHandler { result in
             let name: String? = if case .hostname(let h) = result { h } else { nil }
@@ -23,7 +25,7 @@ enum TLSPipeline {
             let tls = NIOSSLServerHandler(context: entry.context)
             let identity = TLSHandshakeObserver(tls: tls, store: store, entry: entry, downstream: downstream)
             do {
-                try channel.pipeline.syncOperations.addHandlers([tls, identity], position: .before(downstream))
+                try channel.pipeline.syncOperations.addHandlers([tls, identity], position: .before(anchor))
                 return channel.eventLoop.makeSucceededVoidFuture()
             } catch {
                 return channel.eventLoop.makeFailedFuture(error)
