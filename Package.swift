@@ -64,6 +64,8 @@ let package = Package(
             "CNGHTTP2", "Membership", "Yams", log,
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -94,7 +96,8 @@ let package = Package(
                           path: "Sources/KubeSim/portico-kubesim"),
 
         // Tests.
-        .target(name: "TestUtilities", dependencies: grpc + nio + ["SampleServices"],
+        .target(name: "TestUtilities", dependencies: grpc + nio + ["SampleServices",
+            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOTLS", package: "swift-nio")],
                 path: "Tests/TestUtilities"),
         .testTarget(name: "DataPlaneTests", dependencies: ["DataPlane", "CNGHTTP2", log,
             .product(name: "NIOEmbedded", package: "swift-nio")]),
@@ -103,7 +106,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSimServer"] + nio,
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestUtilities", "SampleServices", "Membership"] + grpc + nio),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestUtilities", "SampleServices", "Membership"] + grpc + nio
+                    + [.product(name: "NIOSSL", package: "swift-nio-ssl")]),
     ],
     swiftLanguageModes: [.v6]
 )
