@@ -162,7 +162,7 @@ enum AdminPages {
             + "\"tls\":\(config.tls != nil),\"workers\":\(config.workers),"
             + "\"max_connection_age_ms\":\(config.maxConnectionAge.nanoseconds / 1_000_000),"
             + "\"max_connection_age_grace_ms\":\(config.maxConnectionAgeGrace.nanoseconds / 1_000_000),"
-            + "\"routes\":[\(routes.joined(separator: ","))]}\n"
+            + "\"routes\":[\(routes.joined(separator: ","))]\(tlsConfigDump(proxy))}\n"
     }
 
     static func j(_ s: String) -> String { AccessLog.json(s) }

@@ -91,6 +91,7 @@ extension AdminPages {
         out.family("portico_endpoint_rpcs_total", "counter", "RPC attempts per endpoint.", total)
         out.family("portico_endpoint_ejected", "gauge", "1 while the endpoint is ejected (on any worker).", ejected)
 
+        tlsMetrics(proxy) { name, type, help, samples in out.family(name, type, help, samples) }
         if let m = proxy.membershipStatus {
             out.family("portico_membership_connected", "gauge", "1 while the controller's membership stream is up.",
                        [("", m.connected ? 1 : 0)])

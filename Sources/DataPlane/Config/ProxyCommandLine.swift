@@ -14,11 +14,15 @@ public struct ProxyCommandLine: Sendable {
     public var workers: Int?
     public var membershipSocket: String?
     public var accessLog: Bool?
+    public var tlsClientCA: String?
+    public var tlsClientAuth: String?
+    public var tlsReloadInterval: String?
     public var maxConnectionAge: String?
     public var maxConnectionAgeGrace: String?
 
     public init(file: String?, listen: String?, tlsCertificate: String?, tlsPrivateKey: String?, admin: String?,
                 health: String?, workers: Int?, membershipSocket: String?, accessLog: Bool?,
+                tlsClientCA: String? = nil, tlsClientAuth: String? = nil, tlsReloadInterval: String? = nil,
                 maxConnectionAge: String? = nil, maxConnectionAgeGrace: String? = nil) {
         self.file = file
         self.listen = listen
@@ -29,6 +33,9 @@ public struct ProxyCommandLine: Sendable {
         self.workers = workers
         self.membershipSocket = membershipSocket
         self.accessLog = accessLog
+        self.tlsClientCA = tlsClientCA
+        self.tlsClientAuth = tlsClientAuth
+        self.tlsReloadInterval = tlsReloadInterval
         self.maxConnectionAge = maxConnectionAge
         self.maxConnectionAgeGrace = maxConnectionAgeGrace
     }
@@ -70,13 +77,7 @@ public struct ProxyCommandLine: Sendable {
         }
         if let v = try duration(maxConnectionAge, "max-connection-age") { config.maxConnectionAge = v }
         if let v = try duration(maxConnectionAgeGrace, "max-connection-age-grace") { config.maxConnectionAgeGrace = v }
-        if tlsCertificate != nil || tlsPrivateKey != nil {
-            guard let c = tlsCertificate ?? config.tls?.certificate, let k = tlsPrivateKey ?? config.tls?.privateKey else {
-                throw ConfigError(file: "command line", line: nil, path: "--tls-certificate/--tls-private-key",
-                                  problem: "both are required to enable TLS")
-            }
-            config.tls = TLSConfig(certificate: c, privateKey: k)
-        }
+        try applyTLSFlags(to: &config)
         if config.clusters.isEmpty && config.membershipSocket == nil {
             throw ConfigError(file: file ?? "command line", line: nil, path: "clusters",
                               problem: "no clusters and no membership socket: the proxy would have nothing to serve")

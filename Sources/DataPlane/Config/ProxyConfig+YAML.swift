@@ -120,16 +120,7 @@ struct ConfigReader {
             case "accessLog": c.accessLog = try bool(v, key)
             case "maxConnectionAge": c.maxConnectionAge = try duration(v, key)
             case "maxConnectionAgeGrace": c.maxConnectionAgeGrace = try duration(v, key)
-            case "tls":
-                var cert: String?
-                var pkey: String?
-                for (k, w) in try mapping(v, key, allowed: ["certificate", "privateKey"]) {
-                    if k == "certificate" { cert = try string(w, "tls.certificate") }
-                    if k == "privateKey" { pkey = try string(w, "tls.privateKey") }
-                }
-                guard let cert, !cert.isEmpty else { throw fail(v, "tls.certificate", "required when tls is set") }
-                guard let pkey, !pkey.isEmpty else { throw fail(v, "tls.privateKey", "required when tls is set") }
-                c.tls = TLSConfig(certificate: cert, privateKey: pkey)
+            case "tls": c.tls = try tls(v, key)
             case "membership":
                 for (k, w) in try mapping(v, key, allowed: ["socket"]) where k == "socket" {
                     let path = try string(w, "membership.socket")
