@@ -1,4 +1,4 @@
-// The sample Services of manifests/samples, loaded as they are into KubeSim, are exposed by the controller.
+// manifests/ as users apply them: the sample Services exposed by the controller, the proxy config accepted.
 import Foundation
 import GRPCCore
 import Testing
@@ -12,10 +12,11 @@ import TestUtilities
 @Suite(.serialized) struct SampleManifestTests {
     typealias O = ControllerObjects
 
-    /// manifests/samples in this checkout.
-    static let samplesDirectory = URL(fileURLWithPath: #filePath)
+    /// manifests/ in this checkout.
+    static let manifests = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("manifests/samples").path
+        .deletingLastPathComponent().appendingPathComponent("manifests")
+    static let samplesDirectory = manifests.appendingPathComponent("samples").path
 
     /// The samples and what the tutorial routes to them.
     static let samples: [(service: String, grpcService: String, kind: SampleBackend.Kind, addresses: [String])] = [
@@ -91,9 +92,46 @@ import TestUtilities
                 }
                 #expect(reverseHosts == ["pod-127.0.0.21", "pod-127.0.0.22"])
             }
+
+            // The proxy config the Deployment mounts (manifests/base/portico.yaml)
+            // runs as it is; only addresses and file paths, which belong to
+            // the pod, are overridden by flags.
+            try await Self.withManifestProxy(socket: pipeline.socketPath) { port in
+                let certificates = try TestCertificates.shared()
+                try await GRPCTestClient.withClient(port: port, security: .tls(certificates)) { client in
+                    let reply = try await client.echo("Hello!", options: ControllerPipeline.shortDeadline)
+                    #expect(reply.content == "Hello!")
+                }
+            }
         } cleanup: {
             await pipeline.stop()
             await pods.stopAll()
+        }
+    }
+
+    /// Runs portico-proxy with the base's config file, TLS from the test
+    /// certificates, on loopback ports, fed by the controller at `socket`.
+    static func withManifestProxy(socket: String, _ body: (_ port: Int) async throws -> Void) async throws {
+        let certificates = try TestCertificates.shared()
+        let ports = try PortAllocator.freePorts(3)
+        let proxy = try ManagedProcess.start("portico-proxy", arguments: [
+            "--config", manifests.appendingPathComponent("base/portico.yaml").path,
+            "--listen", "127.0.0.1:\(ports[0])", "--health", "127.0.0.1:\(ports[1])", "--admin", "127.0.0.1:\(ports[2])",
+            "--tls-certificate", certificates.serverCertificate, "--tls-private-key", certificates.serverKey,
+            "--membership-socket", socket])
+        try await withCleanup {
+            let deadline = ContinuousClock.now + .seconds(15)
+            while (try? await httpRequest(port: ports[1], path: "/healthz").status) != 200 {
+                guard ContinuousClock.now < deadline, proxy.exitStatus == nil else {
+                    throw TestUtilityError("the manifest's proxy never became healthy\n\(proxy.report(lines: 20))")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await body(ports[0])
+        } cleanup: {
+            // SIGKILL: a SIGTERM would wait out the config's drain.delay.
+            proxy.kill()
+            _ = try? await proxy.waitForExit(timeout: .seconds(10))
         }
     }
 }
