@@ -54,13 +54,16 @@ let package = Package(
 
         // Control plane.
         .target(name: "KubeClient", dependencies: ["CCurl", "Yams", log]),
-        .target(name: "Controller", dependencies: ["KubeClient", "Membership", log] + nio),
+        .target(name: "Controller", dependencies: ["KubeClient", "Membership", log] + nio + [
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+        ]),
         .executableTarget(name: "portico-controller", dependencies: ["Controller", cli, log]),
 
         // Data plane.
         .target(name: "DataPlane", dependencies: nio + [
             "CNGHTTP2", "Membership", "Yams", log,
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -104,3 +107,21 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets, declared only when PORTICO_FUZZ is set: `hack/fuzz`
+// builds them with `-sanitize=fuzzer`, which supplies their main function.
+if Context.environment["PORTICO_FUZZ"] != nil {
+    let fuzz: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+    let embedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
+    let extras = Target.Dependency.product(name: "NIOExtras", package: "swift-nio-extras")
+    let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+    package.targets += [
+        .executableTarget(name: "fuzz-downstream-session", dependencies: ["DataPlane", "CNGHTTP2", embedded, logging],
+                          path: "Tests/Fuzz/DownstreamSession", swiftSettings: fuzz),
+        .executableTarget(name: "fuzz-proxy-config", dependencies: ["DataPlane"],
+                          path: "Tests/Fuzz/ProxyConfig", swiftSettings: fuzz),
+        .executableTarget(name: "fuzz-membership-frames", dependencies: ["DataPlane", "Membership", embedded,
+                                                                          extras, logging],
+                          path: "Tests/Fuzz/MembershipFrames", swiftSettings: fuzz),
+    ]
+}

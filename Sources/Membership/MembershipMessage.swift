@@ -77,6 +77,10 @@ extension MembershipMessage: Codable {
 public enum MembershipFrame {
     /// Frames larger than this are refused (a broken or hostile peer).
     public static let maximumLength = 16 << 20
+    /// Bytes a receiver buffers before it gives up on the peer: one frame
+    /// at the limit and the start of the next. A length field claiming more
+    /// ends the connection once this much has arrived, not gigabytes later.
+    public static let maximumBufferedBytes = 2 * maximumLength + 8
 
     public static func encode(_ message: MembershipMessage) throws -> [UInt8] {
         let json = try JSONEncoder().encode(message)

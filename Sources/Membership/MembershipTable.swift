@@ -1,4 +1,7 @@
 // The membership in force on the proxy side, changed only by whole messages.
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct MembershipTable: Sendable, Equatable {
     public private(set) var version: UInt64 = 0
@@ -56,7 +59,19 @@ public struct MembershipTable: Sendable, Equatable {
                     throw MembershipError("cluster \"\(c.name)\": endpoint \(e.address) has port \(e.port)")
                 }
                 guard !e.address.isEmpty else { throw MembershipError("cluster \"\(c.name)\": empty endpoint address") }
+                // EndpointSlice addresses are IPs; a name here would make the
+                // proxy resolve it on a worker loop.
+                guard Self.isIPAddress(e.address) else {
+                    throw MembershipError("cluster \"\(c.name)\": endpoint address \"\(e.address)\" is not an IP address")
+                }
             }
         }
+    }
+
+    /// An IPv4 or IPv6 address literal (no brackets, no zone).
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 }

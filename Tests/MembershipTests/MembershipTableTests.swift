@@ -66,4 +66,18 @@ import Testing
         #expect(error(#"{"type":"ack"}"#) == "missing field \"version\"")
         #expect(error(#"{"type":"snapshot","version":1,"clusters":[{"name":"a"}]}"#).contains("clusters[0]"))
     }
+
+    @Test func endpointAddressesMustBeIPs() throws {
+        var t = MembershipTable()
+        for good in ["10.0.0.1", "fd00::1", "::1"] {
+            let c = MembershipCluster(name: "a", grpcServices: ["api.Echo"], port: 1,
+                                      endpoints: [MembershipEndpoint(address: good, port: 9081)])
+            try t.apply(.snapshot(version: t.version + 1, clusters: [c]))
+        }
+        for bad in ["echo.example.com", "10.0.0", "[fd00::1]", "10.0.0.1:80", " 10.0.0.1"] {
+            let c = MembershipCluster(name: "a", grpcServices: ["api.Echo"], port: 1,
+                                      endpoints: [MembershipEndpoint(address: bad, port: 9081)])
+            #expect(throws: MembershipError.self, "\(bad)") { try t.apply(.snapshot(version: t.version + 1, clusters: [c])) }
+        }
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Membership
 import NIOCore
+import NIOExtras
 import NIOPosix
 import Synchronization
 
@@ -27,7 +28,9 @@ public final class MembershipServer: Sendable {
             .serverChannelOption(.backlog, value: 64)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MembershipFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(
+                        LengthFieldBasedFrameDecoder(lengthFieldBitLength: .fourBytes),
+                        maximumBufferSize: MembershipFrame.maximumBufferedBytes))
                     try channel.pipeline.syncOperations.addHandler(
                         MembershipConnectionHandler(publisher: publisher, logger: logger))
                 }
@@ -61,26 +64,9 @@ public struct MembershipServerError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Splits the stream into frames: a 4-byte big-endian length, then JSON.
-struct MembershipFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = [UInt8]
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
-        guard length <= MembershipFrame.maximumLength else {
-            throw MembershipError("frame of \(length) bytes exceeds the limit")
-        }
-        guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: 4)
-        let payload = buffer.readBytes(length: Int(length))!
-        context.fireChannelRead(wrapInboundOut(payload))
-        return .continue
-    }
-}
-
 /// One proxy connection: registers with the publisher, decodes messages.
 final class MembershipConnectionHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = [UInt8]
+    typealias InboundIn = ByteBuffer
 
     let publisher: MembershipPublisher
     let logger: Logger
@@ -111,7 +97,8 @@ final class MembershipConnectionHandler: ChannelInboundHandler, Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let payload = unwrapInboundIn(data)
+        var frame = unwrapInboundIn(data)
+        let payload = frame.readBytes(length: frame.readableBytes) ?? []
         guard let id = id.get() else { return }
         do {
             publisher.receive(try MembershipFrame.decode(payload), from: id)

@@ -136,6 +136,8 @@ enum AdminPages {
             c.retries += s.counters.retries
             c.httpErrors += s.counters.httpErrors
             c.protocolErrors += s.counters.protocolErrors
+            c.oversizedHeaders += s.counters.oversizedHeaders
+            c.closedByLimit.merge(s.counters.closedByLimit, uniquingKeysWith: +)
         }
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int)]) {
@@ -151,6 +153,11 @@ enum AdminPages {
                [("", c.httpErrors)])
         metric("portico_downstream_protocol_errors_total", "counter", "Client connections closed for protocol errors.",
                [("", c.protocolErrors)])
+        metric("portico_downstream_limit_closes_total", "counter",
+               "Client connections closed or refused by a limit (docs/security.md), by limit.",
+               c.closedByLimit.sorted { $0.key < $1.key }.map { ("{limit=\(j($0.key))}", $0.value) })
+        metric("portico_downstream_oversized_headers_total", "counter",
+               "Requests refused for headers over http2.maxHeaderListSize.", [("", c.oversizedHeaders)])
         metric("portico_upstream_connect_failures_total", "counter", "Failed connection attempts to endpoints.",
                [("", c.upstreamConnectFailures)])
         metric("portico_upstream_retries_total", "counter", "RPC attempts retried on another endpoint.",

@@ -78,6 +78,12 @@ final class Endpoint {
     /// A connection with room for one more stream, opening one if needed.
     func connectionForNewStream(worker: Worker) -> UpstreamConnection {
         for c in connections where c.hasCapacity { return c }
+        if connections.count >= worker.limits.guarded.connections.maxUpstreamConnectionsPerEndpoint,
+           let least = connections.filter(\.acceptsStreams).min(by: { $0.load < $1.load }) {
+            // At the limit: the stream waits on the least loaded connection
+            // (nghttp2 queues it until the backend frees a stream).
+            return least
+        }
         let c = UpstreamConnection.open(to: self, worker: worker)
         connections.append(c)
         return c

@@ -110,7 +110,7 @@ struct ConfigReader {
 
     func read(_ root: Node, into c: inout ProxyConfig) throws {
         let keys = ["listen", "tls", "admin", "health", "workers", "membership", "clusters", "http2",
-                    "upstream", "drain", "accessLog"]
+                    "limits", "upstream", "drain", "accessLog"]
         for (key, v) in try mapping(root, "", allowed: keys) {
             switch key {
             case "listen": c.listen = try address(v, key)
@@ -134,19 +134,8 @@ struct ConfigReader {
                     guard !path.isEmpty else { throw fail(w, "membership.socket", "must not be empty") }
                     c.membershipSocket = path
                 }
-            case "http2":
-                for (k, w) in try mapping(v, key, allowed: ["maxConcurrentStreams", "initialStreamWindowSize",
-                                                              "connectionWindowSize", "maxHeaderListSize"]) {
-                    let p = "http2.\(k)"
-                    switch k {
-                    case "maxConcurrentStreams": c.http2.maxConcurrentStreams = UInt32(try int(w, p, 1...1_000_000))
-                    case "initialStreamWindowSize":
-                        c.http2.initialStreamWindowSize = UInt32(try int(w, p, 65_535...(1 << 31) - 1))
-                    case "connectionWindowSize":
-                        c.http2.connectionWindowSize = UInt32(try int(w, p, 65_535...(1 << 31) - 1))
-                    default: c.http2.maxHeaderListSize = UInt32(try int(w, p, 4096...(16 << 20)))
-                    }
-                }
+            case "http2": try http2(v, into: &c.http2)
+            case "limits": try limits(v, into: &c.limits)
             case "upstream":
                 for (k, w) in try mapping(v, key, allowed: ["connectTimeout"]) where k == "connectTimeout" {
                     c.connectTimeout = try positive(w, "upstream.connectTimeout")

@@ -123,12 +123,52 @@ public struct TLSConfig: Sendable, Hashable {
     public var privateKey: String
 }
 
-/// HTTP/2 limits of the downstream listener.
+/// HTTP/2 limits of the downstream listener (see docs/security.md).
 public struct HTTP2Config: Sendable, Hashable {
     public var maxConcurrentStreams: UInt32 = 100
+    /// Per-stream receive window: the most request bytes buffered per stream.
     public var initialStreamWindowSize: UInt32 = 1 << 20
+    /// Per-connection receive window: the most request bytes buffered per connection.
     public var connectionWindowSize: UInt32 = 8 << 20
+    /// Decoded request header list (names + values + 32 per field), as HTTP/2 counts it.
     public var maxHeaderListSize: UInt32 = 64 << 10
+    /// CONTINUATION frames allowed after one HEADERS frame.
+    public var maxContinuationFrames = 8
+    /// Entries allowed in one SETTINGS frame.
+    public var maxSettingsEntries = 32
+    /// Control frames (PING and SETTINGS acknowledgements, RST_STREAM) queued
+    /// for a peer that is not reading them.
+    public var maxOutboundControlFrames = 1000
+    /// Streams the client may reset within `resetStreamWindow` (rapid reset)
+    /// once they are most of its streams.
+    public var maxResetStreams = 200
+    public var resetStreamWindow: ConfigDuration = .seconds(10)
+    /// SETTINGS, PING, PRIORITY, WINDOW_UPDATE and empty DATA frames allowed
+    /// within `controlFrameWindow`.
+    public var maxControlFrames = 10_000
+    public var controlFrameWindow: ConfigDuration = .seconds(10)
+
+    public init() {}
+}
+
+/// Connection-level resource limits of the downstream listener (see docs/security.md).
+public struct ConnectionLimits: Sendable, Hashable {
+    /// Open client connections, all workers together; more are closed at accept.
+    public var maxConnections = 10_000
+    /// Open client connections per worker (0: no per-worker limit).
+    public var maxConnectionsPerWorker = 0
+    /// From accept to a completed TLS handshake.
+    public var tlsHandshakeTimeout: ConfigDuration = .seconds(10)
+    /// From accept to the client's preface and SETTINGS, and from the first
+    /// byte of a request's headers to their end (slowloris).
+    public var requestHeadersTimeout: ConfigDuration = .seconds(10)
+    /// A connection with no RPC in flight for this long is closed with GOAWAY (0: never).
+    public var idleTimeout: ConfigDuration = .seconds(3600)
+    /// Connections each worker opens to one endpoint; past it, RPCs share the
+    /// least loaded connection and wait there for a free stream.
+    public var maxUpstreamConnectionsPerEndpoint = 16
+
+    public init() {}
 }
 
 /// Everything `portico-proxy --config FILE` reads.
@@ -141,6 +181,7 @@ public struct ProxyConfig: Sendable {
     public var membershipSocket: String?
     public var clusters: [ClusterConfig] = []
     public var http2 = HTTP2Config()
+    public var limits = ConnectionLimits()
     public var connectTimeout: ConfigDuration = .milliseconds(500)
     public var drainDelay: ConfigDuration = .seconds(0)
     public var drainTimeout: ConfigDuration = .seconds(30)

@@ -142,6 +142,9 @@ class HTTP2Connection: ChannelInboundHandler, HTTP2OutboundSink, HTTP2SessionDel
     func session(_ s: HTTP2Session, streamClosed streamID: Int32, errorCode: UInt32) {}
     func session(_ s: HTTP2Session, goAwayLastStreamID: Int32, errorCode: UInt32) {}
     func sessionReceivedSettings(_ s: HTTP2Session) {}
+    func session(_ s: HTTP2Session, beginFrame type: UInt8, on streamID: Int32) {}
+    func session(_ s: HTTP2Session, controlFrame type: UInt8, on streamID: Int32) {}
+    func session(_ s: HTTP2Session, peerReset streamID: Int32, errorCode: UInt32) {}
     func session(_ s: HTTP2Session, readableBytesOn streamID: Int32, max: Int) -> BodyChunk { .deferred }
     func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer { ByteBuffer() }
 }

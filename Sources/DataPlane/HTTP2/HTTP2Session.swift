@@ -17,6 +17,15 @@ protocol HTTP2SessionDelegate: AnyObject {
     func session(_ s: HTTP2Session, streamClosed streamID: Int32, errorCode: UInt32)
     func session(_ s: HTTP2Session, goAwayLastStreamID: Int32, errorCode: UInt32)
     func sessionReceivedSettings(_ s: HTTP2Session)
+    /// A frame header arrived (its payload may still be on the way).
+    func session(_ s: HTTP2Session, beginFrame type: UInt8, on streamID: Int32)
+    /// A frame that costs the receiver work without carrying a request:
+    /// SETTINGS, PING, WINDOW_UPDATE, or DATA that is empty and does not end
+    /// its stream. Abuse limits count these (PRIORITY, which nghttp2 drops
+    /// unseen, is counted from `beginFrame`).
+    func session(_ s: HTTP2Session, controlFrame type: UInt8, on streamID: Int32)
+    /// The peer sent RST_STREAM.
+    func session(_ s: HTTP2Session, peerReset streamID: Int32, errorCode: UInt32)
     /// The data source of an outgoing stream: how many bytes are ready (at
     /// most `max`), and whether the body ends after them.
     func session(_ s: HTTP2Session, readableBytesOn streamID: Int32, max: Int) -> BodyChunk
@@ -46,16 +55,28 @@ struct HTTP2Parameters: Sendable {
     var connectionWindow: Int32 = 8 << 20
     var maxFrameSize: UInt32 = 16_384
     var maxHeaderListSize: UInt32 = 64 << 10
+    /// Abuse limits nghttp2 enforces itself (see HTTP2Config).
+    var maxContinuations = 8
+    var maxSettingsEntries = 32
+    var maxOutboundAcks = 1000
+    /// Backstop for nghttp2's own RST_STREAM rate limit (the proxy's own,
+    /// stricter check answers ENHANCE_YOUR_CALM first).
+    var resetBurst: UInt64 = 10_000
+    var resetRate: UInt64 = 1_000
 }
 
 enum HTTP2SessionError: Error, CustomStringConvertible {
     case nghttp2(Int32, String)
     case badClientMagic
+    /// The peer exceeded a flood limit nghttp2 enforces (queued
+    /// acknowledgements, CONTINUATION frames): answer ENHANCE_YOUR_CALM.
+    case flooded(String)
 
     var description: String {
         switch self {
         case .nghttp2(let code, let what): return "\(what): \(String(cString: nghttp2_strerror(code)))"
         case .badClientMagic: return "peer did not send the HTTP/2 connection preface"
+        case .flooded(let what): return what
         }
     }
 }
@@ -97,9 +118,14 @@ final class HTTP2Session {
         // taken the bytes: this is what couples flow control end to end.
         nghttp2_option_set_no_auto_window_update(option, 1)
         nghttp2_option_set_max_send_header_block_length(option, Int(parameters.maxHeaderListSize) + 1024)
+        nghttp2_option_set_max_continuations(option, parameters.maxContinuations)
+        nghttp2_option_set_max_settings(option, parameters.maxSettingsEntries)
+        nghttp2_option_set_max_outbound_ack(option, parameters.maxOutboundAcks)
         if role == .client {
             // Until the server's SETTINGS arrive, assume a modest limit.
             nghttp2_option_set_peer_max_concurrent_streams(option, 100)
+        } else {
+            nghttp2_option_set_stream_reset_rate_limit(option, parameters.resetBurst, parameters.resetRate)
         }
 
         var session: OpaquePointer?
@@ -120,6 +146,9 @@ final class HTTP2Session {
         if role == .server {
             settings.append(.init(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue),
                                   value: parameters.maxConcurrentStreams))
+            // RFC 9218: the proxy ignores RFC 7540 priorities, so PRIORITY
+            // frames cost nothing beyond parsing.
+            settings.append(.init(settings_id: Int32(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES.rawValue), value: 1))
         } else {
             settings.append(.init(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0))
         }
@@ -154,14 +183,20 @@ final class HTTP2Session {
             return nghttp2_session_mem_recv(handle, bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count)
         }
         if rc < 0 {
-            if rc == Int(NGHTTP2_ERR_BAD_CLIENT_MAGIC.rawValue) { throw HTTP2SessionError.badClientMagic }
-            throw HTTP2SessionError.nghttp2(Int32(rc), "nghttp2_session_mem_recv")
+            switch Int32(rc) {
+            case NGHTTP2_ERR_BAD_CLIENT_MAGIC.rawValue: throw HTTP2SessionError.badClientMagic
+            case NGHTTP2_ERR_FLOODED.rawValue:
+                throw HTTP2SessionError.flooded("too many control frames queued for a peer that does not read them")
+            case NGHTTP2_ERR_TOO_MANY_CONTINUATIONS.rawValue:
+                throw HTTP2SessionError.flooded("too many CONTINUATION frames in one header block")
+            default: throw HTTP2SessionError.nghttp2(Int32(rc), "nghttp2_session_mem_recv")
+            }
         }
     }
 
     /// The received bytes in `[pointer, pointer+count)` as a slice of the
     /// inbound buffer when they lie inside it (the usual case), else a copy.
-    fileprivate func slice(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> ByteBuffer {
+    func slice(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> ByteBuffer {
         if let input, let inputBase {
             let offset = UnsafeRawPointer(pointer) - inputBase
             if offset >= 0, offset + count <= input.readableBytes,
@@ -206,7 +241,7 @@ final class HTTP2Session {
     /// A DATA frame whose payload is written without copying: the 9-byte
     /// frame header goes with the gathered output, the payload as its own
     /// buffer (small payloads are copied; a separate write costs more).
-    fileprivate func sendData(frameHeader: UnsafePointer<UInt8>, length: Int, streamID: Int32) {
+    func sendData(frameHeader: UnsafePointer<UInt8>, length: Int, streamID: Int32) {
         output.writeBytes(UnsafeRawBufferPointer(start: frameHeader, count: 9))
         guard length > 0 else { return }
         var payload = delegate.session(self, takeBytes: length, from: streamID)
@@ -288,97 +323,31 @@ final class HTTP2Session {
         }
     }
 
+    /// Ends the session at once: GOAWAY with `errorCode` is queued, every
+    /// stream is closed once it is sent, and nothing more is read.
+    func terminate(errorCode: UInt32) {
+        guard let handle, !isClosed else { return }
+        _ = nghttp2_session_terminate_session(handle, errorCode)
+    }
+
+    /// The highest stream id the session has processed (for a GOAWAY).
+    var lastProcessedStreamID: Int32 {
+        handle.map { nghttp2_session_get_last_proc_stream_id($0) } ?? 0
+    }
+
+    /// A GOAWAY frame built by hand, for when the session itself can no
+    /// longer be used (nghttp2 reported a fatal error).
+    static func goAwayFrame(lastStreamID: Int32, errorCode: UInt32, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var frame = allocator.buffer(capacity: 17)
+        frame.writeBytes([0, 0, 8, 0x7, 0, 0, 0, 0, 0])
+        frame.writeInteger(UInt32(bitPattern: lastStreamID) & 0x7FFF_FFFF)
+        frame.writeInteger(errorCode)
+        return frame
+    }
+
     /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS.
     var peerMaxConcurrentStreams: Int {
         guard let handle else { return 0 }
         return Int(nghttp2_session_get_remote_settings(handle, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS))
-    }
-
-    // MARK: C callbacks
-
-    private static func from(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
-        Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
-    }
-
-    private static let dataProvider: nghttp2_data_provider = {
-        var p = nghttp2_data_provider()
-        p.source.ptr = nil
-        p.read_callback = { _, streamID, _, max, flags, _, userData in
-            let s = HTTP2Session.from(userData)
-            if s.isClosed { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
-            switch s.delegate.session(s, readableBytesOn: streamID, max: max) {
-            case .deferred:
-                return Int(NGHTTP2_ERR_DEFERRED.rawValue)
-            case .data(let count):
-                flags!.pointee |= NGHTTP2_DATA_FLAG_NO_COPY.rawValue
-                return count
-            case .last(let count, let trailers):
-                var f = NGHTTP2_DATA_FLAG_NO_COPY.rawValue | NGHTTP2_DATA_FLAG_EOF.rawValue
-                if let trailers {
-                    f |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                    s.submitTrailer(trailers, on: streamID, including: HopByHop.isForwardable)
-                }
-                flags!.pointee |= f
-                return count
-            }
-        }
-        return p
-    }()
-
-    private static func install(_ cbs: OpaquePointer) {
-        nghttp2_session_callbacks_set_on_begin_headers_callback(cbs) { _, frame, userData in
-            let s = HTTP2Session.from(userData)
-            guard let frame, !s.isClosed else { return 0 }
-            if frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) {
-                s.delegate.session(s, beginHeadersOn: frame.pointee.hd.stream_id)
-            }
-            return 0
-        }
-        nghttp2_session_callbacks_set_on_header_callback(cbs) { _, frame, name, namelen, value, valuelen, _, userData in
-            let s = HTTP2Session.from(userData)
-            guard let frame, !s.isClosed else { return 0 }
-            s.delegate.session(s, header: UnsafeRawBufferPointer(start: name, count: namelen),
-                               value: UnsafeRawBufferPointer(start: value, count: valuelen),
-                               on: frame.pointee.hd.stream_id)
-            return 0
-        }
-        nghttp2_session_callbacks_set_on_frame_recv_callback(cbs) { _, frame, userData in
-            let s = HTTP2Session.from(userData)
-            guard let frame, !s.isClosed else { return 0 }
-            let hd = frame.pointee.hd
-            let endStream = hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
-            switch UInt32(hd.type) {
-            case NGHTTP2_HEADERS.rawValue:
-                s.delegate.session(s, headersCompleteOn: hd.stream_id, endStream: endStream)
-            case NGHTTP2_DATA.rawValue:
-                if endStream { s.delegate.session(s, endStreamOn: hd.stream_id) }
-            case NGHTTP2_GOAWAY.rawValue:
-                s.delegate.session(s, goAwayLastStreamID: frame.pointee.goaway.last_stream_id,
-                                   errorCode: frame.pointee.goaway.error_code)
-            case NGHTTP2_SETTINGS.rawValue:
-                if hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { s.delegate.sessionReceivedSettings(s) }
-            default:
-                break
-            }
-            return 0
-        }
-        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs) { _, _, streamID, data, len, userData in
-            let s = HTTP2Session.from(userData)
-            guard !s.isClosed, let data else { return 0 }
-            s.delegate.session(s, data: s.slice(data, len), on: streamID)
-            return 0
-        }
-        nghttp2_session_callbacks_set_on_stream_close_callback(cbs) { _, streamID, errorCode, userData in
-            let s = HTTP2Session.from(userData)
-            guard !s.isClosed else { return 0 }
-            s.delegate.session(s, streamClosed: streamID, errorCode: errorCode)
-            return 0
-        }
-        nghttp2_session_callbacks_set_send_data_callback(cbs) { _, frame, framehd, length, _, userData in
-            let s = HTTP2Session.from(userData)
-            guard let frame, let framehd else { return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
-            s.sendData(frameHeader: framehd, length: length, streamID: frame.pointee.hd.stream_id)
-            return 0
-        }
     }
 }

@@ -32,6 +32,9 @@ struct HeaderBlock {
 
     var count: Int { fields.count }
 
+    /// The header list size as HTTP/2 counts it: names, values and 32 bytes per field.
+    var listSize: Int { bytes.count + 32 * fields.count }
+
     mutating func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         let nameStart = Int32(bytes.count)
         bytes.append(contentsOf: name)

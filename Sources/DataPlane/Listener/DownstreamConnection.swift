@@ -1,6 +1,7 @@
 // A client connection: the server side of HTTP/2. Each request is checked,
 // routed by its gRPC service, and handed to a ProxyStream.
 import CNGHTTP2
+import Logging
 import NIOCore
 
 final class DownstreamConnection: HTTP2Connection {
@@ -12,6 +13,16 @@ final class DownstreamConnection: HTTP2Connection {
     /// Bodies of plain HTTP error responses the proxy makes itself.
     private var localBodies: [Int32: BodyQueue] = [:]
     private(set) var goingAway = false
+    private var guarded: ConnectionGuard
+    /// Streams whose request headers passed `http2.maxHeaderListSize`.
+    private var oversized: Set<Int32> = []
+    private var calmedDown = false
+    private var quietSweeps = 0
+
+    override init(worker: Worker) {
+        self.guarded = ConnectionGuard(limits: worker.limits.guarded, now: worker.now)
+        super.init(worker: worker)
+    }
 
     override var role: HTTP2Session.Role { .server }
     override var parameters: HTTP2Parameters { worker.limits.downstreamHTTP2 }
@@ -36,8 +47,19 @@ final class DownstreamConnection: HTTP2Connection {
     }
 
     override func receiveFailed(_ error: HTTP2SessionError, input: ByteBuffer) {
-        worker.counters.protocolErrors += 1
         guard let context else { return }
+        if case .flooded(let what) = error {
+            // nghttp2 gave up on the session: say why in a GOAWAY of our own.
+            worker.countLimit("flood")
+            worker.logger.notice("closing client connection: \(what)", metadata: peerMetadata)
+            let lastID = session?.lastProcessedStreamID ?? 0
+            session?.close()
+            context.writeAndFlush(wrapOutboundOut(HTTP2Session.goAwayFrame(
+                lastStreamID: lastID, errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue,
+                allocator: context.channel.allocator))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        worker.counters.protocolErrors += 1
         if case .badClientMagic = error {
             // Most likely HTTP/1.1 (curl, a browser, a health checker): answer
             // in its own protocol instead of dropping the connection.
@@ -46,7 +68,7 @@ final class DownstreamConnection: HTTP2Connection {
             out.writeString("HTTP/1.1 505 HTTP Version Not Supported\r\ncontent-type: text/plain\r\n" +
                             "connection: close\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)")
             session?.close()
-            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
         worker.logger.debug("closing downstream connection: \(error)")
@@ -55,12 +77,78 @@ final class DownstreamConnection: HTTP2Connection {
         context.close(promise: nil)
     }
 
+    private var peerMetadata: Logger.Metadata {
+        ["peer": "\(context?.channel.remoteAddress?.description ?? "?")"]
+    }
+
+    /// Cuts the connection for a broken limit: GOAWAY with the verdict's
+    /// code, then close. Idle connections get a graceful GOAWAY instead.
+    private func enforce(_ verdict: AbuseVerdict) {
+        guard !calmedDown, let session else { return }
+        switch verdict {
+        case .rapidReset: worker.countLimit("rapid_reset")
+        case .controlFrameFlood: worker.countLimit("control_frames")
+        case .prefaceTimeout: worker.countLimit("preface_timeout")
+        case .headersTimeout: worker.countLimit("request_headers_timeout")
+        case .idle: worker.countLimit("idle_timeout")
+        }
+        if verdict == .idle {
+            worker.logger.debug("closing idle client connection", metadata: peerMetadata)
+            goAway()
+            return
+        }
+        calmedDown = true
+        worker.logger.notice("closing client connection: \(verdict.reason)", metadata: peerMetadata)
+        session.terminate(errorCode: verdict.errorCode)
+        worker.needsFlush(self)
+    }
+
+    /// Called by the worker's sweep with its coarse clock.
+    func sweep(now: NIODeadline) {
+        if let verdict = guarded.overdue(now: now) {
+            enforce(verdict)
+            // A peer that does not read may never take the GOAWAY: send what
+            // the socket takes, then close.
+            if verdict != .idle {
+                flushSession()
+                context?.close(promise: nil)
+            }
+        }
+        // After GOAWAY with nothing left in flight, a client gets one more
+        // sweep to close by itself.
+        if goingAway && streams.isEmpty {
+            if quietSweeps >= 1 { context?.close(promise: nil) }
+            quietSweeps += 1
+        }
+    }
+
     /// Sends GOAWAY: streams already open finish, new ones are refused.
     func goAway() {
         guard !goingAway, let session else { return }
         goingAway = true
         session.goAway()
         worker.needsFlush(self)
+    }
+
+    // MARK: Abuse accounting
+
+    override func sessionReceivedSettings(_ s: HTTP2Session) { guarded.settingsReceived() }
+
+    override func session(_ s: HTTP2Session, beginFrame type: UInt8, on streamID: Int32) {
+        guarded.frameBegan(type, now: worker.now)
+        // nghttp2 drops PRIORITY frames unseen (the proxy opted out of
+        // RFC 7540 priorities), so they are counted as they begin.
+        if type == UInt8(NGHTTP2_PRIORITY.rawValue), let verdict = guarded.controlFrame(now: worker.now) {
+            enforce(verdict)
+        }
+    }
+
+    override func session(_ s: HTTP2Session, controlFrame type: UInt8, on streamID: Int32) {
+        if let verdict = guarded.controlFrame(now: worker.now) { enforce(verdict) }
+    }
+
+    override func session(_ s: HTTP2Session, peerReset streamID: Int32, errorCode: UInt32) {
+        if let verdict = guarded.streamReset(now: worker.now) { enforce(verdict) }
     }
 
     // MARK: Request headers
@@ -75,17 +163,38 @@ final class DownstreamConnection: HTTP2Connection {
 
     override func session(_ s: HTTP2Session, header name: UnsafeRawBufferPointer,
                           value: UnsafeRawBufferPointer, on streamID: Int32) {
+        let limit = Int(parameters.maxHeaderListSize)
+        let size = name.count + value.count + 32
         if incoming[streamID] != nil {
+            // Past the limit the rest of the block is decoded (HPACK needs
+            // it) but not kept.
+            if incoming[streamID]!.listSize + size > limit { oversized.insert(streamID); return }
             incoming[streamID]!.append(name: name, value: value)
         } else if incomingTrailers[streamID] != nil {
+            if incomingTrailers[streamID]!.listSize + size > limit { oversized.insert(streamID); return }
             incomingTrailers[streamID]!.append(name: name, value: value)
         }
     }
 
     override func session(_ s: HTTP2Session, headersCompleteOn streamID: Int32, endStream: Bool) {
+        guarded.headerBlockEnded()
         if let headers = incoming.removeValue(forKey: streamID) {
+            if calmedDown { return }
+            guarded.streamOpened(now: worker.now)
+            if oversized.remove(streamID) != nil {
+                worker.counters.oversizedHeaders += 1
+                s.submitResponse(ProxyResponses.trailersOnly(.resourceExhausted,
+                                 "request headers exceed the proxy's limit of \(parameters.maxHeaderListSize) bytes"),
+                                 on: streamID, hasBody: false)
+                return
+            }
             handleRequest(streamID, headers, endStream: endStream)
         } else if let trailers = incomingTrailers.removeValue(forKey: streamID) {
+            if oversized.remove(streamID) != nil {
+                worker.counters.oversizedHeaders += 1
+                s.resetStream(streamID, errorCode: NGHTTP2_REFUSED_STREAM.rawValue)
+                return
+            }
             streams[streamID]?.downstreamEnded(trailers: trailers)
         }
     }
@@ -159,10 +268,12 @@ final class DownstreamConnection: HTTP2Connection {
         incoming.removeValue(forKey: streamID)
         incomingTrailers.removeValue(forKey: streamID)
         localBodies.removeValue(forKey: streamID)
+        if !oversized.isEmpty { oversized.remove(streamID) }
         if let stream = streams.removeValue(forKey: streamID) {
             stream.downstreamClosed(errorCode: errorCode)
             if worker.limits.accessLog { AccessLog.write(stream, resetCode: errorCode) }
         }
+        if streams.isEmpty { guarded.allStreamsClosed(now: worker.now) }
         if goingAway && streams.isEmpty { worker.needsFlush(self) }
     }
 

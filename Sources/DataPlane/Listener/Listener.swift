@@ -14,8 +14,11 @@ enum Listener {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let worker = proxy.worker(for: channel.eventLoop)
+                    guard ConnectionAdmission.admit(channel, proxy: proxy, worker: worker) else { return }
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        try channel.pipeline.syncOperations.addHandler(HandshakeDeadline(
+                            timeout: .nanoseconds(proxy.config.limits.tlsHandshakeTimeout.nanoseconds), worker: worker))
                     }
                     try channel.pipeline.syncOperations.addHandler(DownstreamConnection(worker: worker))
                 }

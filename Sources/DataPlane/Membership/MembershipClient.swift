@@ -48,7 +48,8 @@ final class MembershipClient: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .fourBytes)))
+                            ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .fourBytes),
+                                                 maximumBufferSize: MembershipFrame.maximumBufferedBytes))
                         try channel.pipeline.syncOperations.addHandler(MembershipStreamHandler(client: self))
                     }
                 }
@@ -109,7 +110,12 @@ final class MembershipClient: Sendable {
     /// Static clusters from the config plus the controller's; a gRPC service
     /// configured statically stays with its static cluster.
     func routing(for table: MembershipTable) throws -> RoutingSnapshot {
-        var clusters = proxy.config.clusters
+        try Self.routing(for: table, staticClusters: proxy.config.clusters, logger: logger)
+    }
+
+    static func routing(for table: MembershipTable, staticClusters: [ClusterConfig],
+                        logger: Logger) throws -> RoutingSnapshot {
+        var clusters = staticClusters
         var owned = Set(clusters.flatMap(\.grpcServices))
         for m in table.clusters.values.sorted(by: { $0.name < $1.name }) {
             var c = ClusterConfig(name: m.name, grpcServices: [], endpoints: [])

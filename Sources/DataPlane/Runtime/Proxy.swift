@@ -23,6 +23,8 @@ public final class Proxy: Sendable {
     let healthFailed = ManagedAtomic<Bool>(false)
     let tlsContext: NIOSSLContext?
     private let channels = NIOLockedValueBox<[Channel]>([])
+    /// Accepted client connections, all workers together (`limits.maxConnections`).
+    let openConnections = ManagedAtomic<Int>(0)
     let membershipVersion = NIOLockedValueBox<String>("static")
     private let membership = NIOLockedValueBox<MembershipClient?>(nil)
     /// False until the first membership arrives when a socket is configured.
@@ -45,6 +47,13 @@ public final class Proxy: Sendable {
         limits.downstreamHTTP2.initialStreamWindow = config.http2.initialStreamWindowSize
         limits.downstreamHTTP2.connectionWindow = Int32(config.http2.connectionWindowSize)
         limits.downstreamHTTP2.maxHeaderListSize = config.http2.maxHeaderListSize
+        limits.downstreamHTTP2.maxContinuations = config.http2.maxContinuationFrames
+        limits.downstreamHTTP2.maxSettingsEntries = config.http2.maxSettingsEntries
+        limits.downstreamHTTP2.maxOutboundAcks = config.http2.maxOutboundControlFrames
+        limits.downstreamHTTP2.resetBurst = UInt64(config.http2.maxResetStreams) * 10
+        limits.downstreamHTTP2.resetRate = UInt64(max(1, Int64(config.http2.maxResetStreams) * 10_000_000_000
+                                                    / max(config.http2.resetStreamWindow.nanoseconds, 1)))
+        limits.guarded = ProxyLimits(http2: config.http2, connections: config.limits)
         limits.connectTimeout = .nanoseconds(config.connectTimeout.nanoseconds)
         limits.accessLog = config.accessLog
 
@@ -101,6 +110,7 @@ public final class Proxy: Sendable {
         let health = try await AdminServer.bind(self, at: config.health, kind: .health)
         let admin = try await AdminServer.bind(self, at: config.admin, kind: .admin)
         channels.withLockedValue { $0 = [listener, health, admin] }
+        for w in workers { w.eventLoop.execute { w.value.startSweeping() } }
         phaseValue.store(ProxyPhase.serving.rawValue, ordering: .relaxed)
         if let socket = config.membershipSocket {
             let client = MembershipClient(socketPath: socket, proxy: self, logger: logger)

@@ -18,6 +18,13 @@ final class Worker {
 
     /// Downstream connections, for draining at shutdown.
     var downstreams: [ObjectIdentifier: DownstreamConnection] = [:]
+    /// Accepted client connections (TLS handshakes included), for `maxConnectionsPerWorker`.
+    var openConnections = 0
+    /// A coarse clock: the time of the last sweep. Per-event code reads this
+    /// instead of the system clock.
+    private(set) var now = NIODeadline.now()
+    private var sweepTask: Scheduled<Void>?
+    private var sweeping = false
 
     private var dirty: [HTTP2Connection] = []
     private var flushing = false
@@ -54,6 +61,36 @@ final class Worker {
         self.membershipVersion = snapshot.version
     }
 
+    /// Starts the periodic sweep that advances the coarse clock and closes
+    /// connections past their deadlines.
+    func startSweeping() {
+        guard !sweeping else { return }
+        sweeping = true
+        scheduleSweep()
+    }
+
+    private func scheduleSweep() {
+        guard sweeping else { return }
+        sweepTask = eventLoop.assumeIsolated().scheduleTask(in: limits.guarded.sweepInterval) { [weak self] in
+            guard let self else { return }
+            self.now = NIODeadline.now()
+            for connection in self.downstreams.values { connection.sweep(now: self.now) }
+            self.flushDirty()
+            self.scheduleSweep()
+        }
+    }
+
+    func stopSweeping() {
+        sweeping = false
+        sweepTask?.cancel()
+        sweepTask = nil
+    }
+
+    /// Counts a connection closed (or refused) by a limit.
+    func countLimit(_ reason: StaticString) {
+        counters.closedByLimit["\(reason)", default: 0] += 1
+    }
+
     /// Asks for `connection`'s session to be flushed before this event ends.
     @inline(__always)
     func needsFlush(_ connection: HTTP2Connection) {
@@ -86,6 +123,8 @@ struct WorkerLimits: Sendable {
     /// Request bytes kept so that a refused attempt can be replayed elsewhere.
     var retryBufferLimit = 1 << 20
     var accessLog = false
+    /// Abuse and resource limits of downstream connections.
+    var guarded = ProxyLimits()
 }
 
 /// The clusters in force, as published to every worker.
@@ -121,4 +160,8 @@ struct WorkerCounters: Sendable {
     var retries = 0
     var httpErrors = 0
     var protocolErrors = 0
+    /// Client connections closed or refused by a limit, by reason.
+    var closedByLimit: [String: Int] = [:]
+    /// Requests refused for headers larger than `http2.maxHeaderListSize`.
+    var oversizedHeaders = 0
 }

@@ -41,6 +41,9 @@ final class UpstreamConnection: HTTP2Connection {
         }
     }
 
+    /// Open or opening, and not going away.
+    var acceptsStreams: Bool { state == .connecting || state == .ready }
+
     static func open(to endpoint: Endpoint, worker: Worker) -> UpstreamConnection {
         let connection = UpstreamConnection(endpoint: endpoint, worker: worker)
         let bound = NIOLoopBound(connection, eventLoop: worker.eventLoop)
