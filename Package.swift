@@ -64,6 +64,8 @@ let package = Package(
             "CNGHTTP2", "Membership", "Yams", log,
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -94,7 +96,8 @@ let package = Package(
                           path: "Sources/KubeSim/portico-kubesim"),
 
         // Tests.
-        .target(name: "TestUtilities", dependencies: grpc + nio + ["SampleServices"],
+        .target(name: "TestUtilities", dependencies: grpc + nio + ["SampleServices",
+            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOTLS", package: "swift-nio")],
                 path: "Tests/TestUtilities"),
         .testTarget(name: "DataPlaneTests", dependencies: ["DataPlane", "CNGHTTP2", log,
             .product(name: "NIOEmbedded", package: "swift-nio")]),
@@ -103,25 +106,30 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSimServer"] + nio,
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestUtilities", "SampleServices", "Membership"] + grpc + nio),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestUtilities", "SampleServices", "Membership"] + grpc + nio
+                    + [.product(name: "NIOSSL", package: "swift-nio-ssl")]),
     ],
     swiftLanguageModes: [.v6]
 )
 
 // libFuzzer targets, declared only when PORTICO_FUZZ is set: `hack/fuzz`
-// builds them with `-sanitize=fuzzer`, which supplies their main function.
+// builds them with `-sanitize=fuzzer`; each main hands its input callback to
+// libFuzzer's driver.
 if Context.environment["PORTICO_FUZZ"] != nil {
-    let fuzz: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
     let embedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
     let extras = Target.Dependency.product(name: "NIOExtras", package: "swift-nio-extras")
     let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+    // lld: gold fails on libFuzzer's archive next to SwiftPM's renamed main.
+    let link: [LinkerSetting] = [.unsafeFlags(["-use-ld=lld"])]
     package.targets += [
-        .executableTarget(name: "fuzz-downstream-session", dependencies: ["DataPlane", "CNGHTTP2", embedded, logging],
-                          path: "Tests/Fuzz/DownstreamSession", swiftSettings: fuzz),
-        .executableTarget(name: "fuzz-proxy-config", dependencies: ["DataPlane"],
-                          path: "Tests/Fuzz/ProxyConfig", swiftSettings: fuzz),
-        .executableTarget(name: "fuzz-membership-frames", dependencies: ["DataPlane", "Membership", embedded,
-                                                                          extras, logging],
-                          path: "Tests/Fuzz/MembershipFrames", swiftSettings: fuzz),
+        .target(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
+        .executableTarget(name: "fuzz-downstream-session",
+                          dependencies: ["CLibFuzzer", "DataPlane", "CNGHTTP2", embedded, logging],
+                          path: "Tests/Fuzz/DownstreamSession", linkerSettings: link),
+        .executableTarget(name: "fuzz-proxy-config", dependencies: ["CLibFuzzer", "DataPlane"],
+                          path: "Tests/Fuzz/ProxyConfig", linkerSettings: link),
+        .executableTarget(name: "fuzz-membership-frames",
+                          dependencies: ["CLibFuzzer", "DataPlane", "Membership", embedded, extras, logging],
+                          path: "Tests/Fuzz/MembershipFrames", linkerSettings: link),
     ]
 }

@@ -22,6 +22,12 @@ struct PorticoProxy: AsyncParsableCommand {
     var tlsCertificate: String?
     @Option(name: .customLong("tls-private-key"), help: "PEM private key (key: tls.privateKey).")
     var tlsPrivateKey: String?
+    @Option(name: .customLong("tls-client-ca"), help: "PEM CA bundle for client certificates (key: tls.clientCA).")
+    var tlsClientCA: String?
+    @Option(name: .customLong("tls-client-auth"), help: "none, optional or require (key: tls.clientAuth).")
+    var tlsClientAuth: String?
+    @Option(name: .customLong("tls-reload-interval"), help: "Certificate file check interval, 0 = off (key: tls.reloadInterval).")
+    var tlsReloadInterval: String?
     @Option(help: "Admin host:port (key: admin).")
     var admin: String?
     @Option(help: "Health host:port (key: health).")
@@ -43,7 +49,8 @@ struct PorticoProxy: AsyncParsableCommand {
             settings = try ProxyCommandLine(
                 file: config, listen: listen, tlsCertificate: tlsCertificate, tlsPrivateKey: tlsPrivateKey,
                 admin: admin, health: health, workers: workers, membershipSocket: membershipSocket,
-                accessLog: accessLog ? true : nil
+                accessLog: accessLog ? true : nil, tlsClientCA: tlsClientCA, tlsClientAuth: tlsClientAuth,
+                tlsReloadInterval: tlsReloadInterval
             ).load()
         } catch {
             FileHandleStderr.write("portico-proxy: bad configuration: \(error)\n")

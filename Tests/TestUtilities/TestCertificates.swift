@@ -86,7 +86,7 @@ public struct TestCertificates: Sendable {
 }
 
 /// Runs the `openssl` command-line tool.
-private enum OpenSSL {
+enum OpenSSL {
     static func run(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -123,7 +123,7 @@ enum AdminPages {
         }
         return "{\"membership_version\":\(j(version)),\"listen\":\(j(proxy.config.listen.description)),"
             + "\"tls\":\(proxy.config.tls != nil),\"workers\":\(proxy.config.workers),"
-            + "\"routes\":[\(routes.joined(separator: ","))]}\n"
+            + "\"routes\":[\(routes.joined(separator: ","))]\(tlsConfigDump(proxy))}\n"
     }
 
     static func prometheus(_ proxy: Proxy, _ snapshots: [WorkerSnapshot]) -> String {
@@ -176,6 +176,7 @@ enum AdminPages {
         }
         metric("portico_endpoint_active_rpcs", "gauge", "RPCs in flight per endpoint.", active)
         metric("portico_endpoint_rpcs_total", "counter", "RPC attempts per endpoint.", total)
+        tlsMetrics(proxy, metric)
         if let m = proxy.membershipStatus {
             metric("portico_membership_connected", "gauge", "1 while the controller's membership stream is up.",
                    [("", m.connected ? 1 : 0)])
@@ -187,5 +188,5 @@ enum AdminPages {
         return out
     }
 
-    private static func j(_ s: String) -> String { AccessLog.json(s) }
+    static func j(_ s: String) -> String { AccessLog.json(s) }
 }

@@ -14,9 +14,13 @@ public struct ProxyCommandLine: Sendable {
     public var workers: Int?
     public var membershipSocket: String?
     public var accessLog: Bool?
+    public var tlsClientCA: String?
+    public var tlsClientAuth: String?
+    public var tlsReloadInterval: String?
 
     public init(file: String?, listen: String?, tlsCertificate: String?, tlsPrivateKey: String?, admin: String?,
-                health: String?, workers: Int?, membershipSocket: String?, accessLog: Bool?) {
+                health: String?, workers: Int?, membershipSocket: String?, accessLog: Bool?,
+                tlsClientCA: String? = nil, tlsClientAuth: String? = nil, tlsReloadInterval: String? = nil) {
         self.file = file
         self.listen = listen
         self.tlsCertificate = tlsCertificate
@@ -26,6 +30,9 @@ public struct ProxyCommandLine: Sendable {
         self.workers = workers
         self.membershipSocket = membershipSocket
         self.accessLog = accessLog
+        self.tlsClientCA = tlsClientCA
+        self.tlsClientAuth = tlsClientAuth
+        self.tlsReloadInterval = tlsReloadInterval
     }
 
     public func load() throws -> ProxyConfig {
@@ -55,13 +62,7 @@ public struct ProxyCommandLine: Sendable {
         }
         if let membershipSocket { config.membershipSocket = membershipSocket }
         if let accessLog { config.accessLog = accessLog }
-        if tlsCertificate != nil || tlsPrivateKey != nil {
-            guard let c = tlsCertificate ?? config.tls?.certificate, let k = tlsPrivateKey ?? config.tls?.privateKey else {
-                throw ConfigError(file: "command line", line: nil, path: "--tls-certificate/--tls-private-key",
-                                  problem: "both are required to enable TLS")
-            }
-            config.tls = TLSConfig(certificate: c, privateKey: k)
-        }
+        try applyTLSFlags(to: &config)
         if config.clusters.isEmpty && config.membershipSocket == nil {
             throw ConfigError(file: file ?? "command line", line: nil, path: "clusters",
                               problem: "no clusters and no membership socket: the proxy would have nothing to serve")

@@ -118,16 +118,7 @@ struct ConfigReader {
             case "health": c.health = try address(v, key)
             case "workers": c.workers = try int(v, key, 1...256)
             case "accessLog": c.accessLog = try bool(v, key)
-            case "tls":
-                var cert: String?
-                var pkey: String?
-                for (k, w) in try mapping(v, key, allowed: ["certificate", "privateKey"]) {
-                    if k == "certificate" { cert = try string(w, "tls.certificate") }
-                    if k == "privateKey" { pkey = try string(w, "tls.privateKey") }
-                }
-                guard let cert, !cert.isEmpty else { throw fail(v, "tls.certificate", "required when tls is set") }
-                guard let pkey, !pkey.isEmpty else { throw fail(v, "tls.privateKey", "required when tls is set") }
-                c.tls = TLSConfig(certificate: cert, privateKey: pkey)
+            case "tls": c.tls = try tls(v, key)
             case "membership":
                 for (k, w) in try mapping(v, key, allowed: ["socket"]) where k == "socket" {
                     let path = try string(w, "membership.socket")

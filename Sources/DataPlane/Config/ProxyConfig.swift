@@ -117,10 +117,55 @@ public struct ClusterConfig: Sendable, Hashable {
     }
 }
 
-/// TLS termination on the listener.
+/// TLS termination on the listener (see docs/tls.md).
 public struct TLSConfig: Sendable, Hashable {
+    /// The certificate/key pairs; the first is the default for clients that
+    /// send no SNI name or one no certificate covers. Never empty.
+    public var certificates: [TLSCertificateFiles]
+    /// PEM bundle of the CAs that client certificates must chain to.
+    public var clientCA: String?
+    public var clientAuth: ClientAuthMode = .off
+    /// How often the files are checked for changes; 0 turns reloading off.
+    public var reloadInterval: ConfigDuration = .seconds(5)
+    /// Written as `tls.certificates` (else `tls.certificate`/`tls.privateKey`):
+    /// errors name the keys the way the file has them.
+    public var listsCertificates = false
+
+    /// The single-pair form (`tls.certificate`, `tls.privateKey`).
+    public init(certificate: String, privateKey: String) {
+        self.certificates = [TLSCertificateFiles(certificate: certificate, privateKey: privateKey)]
+    }
+
+    public init(certificates: [TLSCertificateFiles]) {
+        precondition(!certificates.isEmpty, "TLSConfig needs at least one certificate")
+        self.certificates = certificates
+    }
+
+    /// The default pair's certificate file.
+    public var certificate: String { certificates[0].certificate }
+    /// The default pair's private key file.
+    public var privateKey: String { certificates[0].privateKey }
+}
+
+/// One certificate chain and its private key, as PEM files.
+public struct TLSCertificateFiles: Sendable, Hashable {
     public var certificate: String
     public var privateKey: String
+
+    public init(certificate: String, privateKey: String) {
+        self.certificate = certificate
+        self.privateKey = privateKey
+    }
+}
+
+/// Whether clients must present a certificate signed by `tls.clientCA`.
+public enum ClientAuthMode: String, Sendable, CaseIterable {
+    /// No certificate is asked for (`none` in the config).
+    case off = "none"
+    /// A certificate is asked for and verified when given; clients without one are let in.
+    case optional
+    /// A verified certificate is required; the handshake fails without one.
+    case require
 }
 
 /// HTTP/2 limits of the downstream listener (see docs/security.md).

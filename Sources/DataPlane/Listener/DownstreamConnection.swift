@@ -13,6 +13,9 @@ final class DownstreamConnection: HTTP2Connection {
     /// Bodies of plain HTTP error responses the proxy makes itself.
     private var localBodies: [Int32: BodyQueue] = [:]
     private(set) var goingAway = false
+    /// XFCC value of the verified client certificate (mTLS), added to every
+    /// request; set once the TLS handshake is done.
+    var forwardedClientCertificate: String?
     private var guarded: ConnectionGuard
     /// Streams whose request headers passed `http2.maxHeaderListSize`.
     private var oversized: Set<Int32> = []
@@ -163,6 +166,8 @@ final class DownstreamConnection: HTTP2Connection {
 
     override func session(_ s: HTTP2Session, header name: UnsafeRawBufferPointer,
                           value: UnsafeRawBufferPointer, on streamID: Int32) {
+        // Only the proxy vouches for client certificates: a client's own copy is dropped.
+        if ForwardedClientCertificate.isHeader(name) { return }
         let limit = Int(parameters.maxHeaderListSize)
         let size = name.count + value.count + 32
         if incoming[streamID] != nil {
@@ -178,7 +183,7 @@ final class DownstreamConnection: HTTP2Connection {
 
     override func session(_ s: HTTP2Session, headersCompleteOn streamID: Int32, endStream: Bool) {
         guarded.headerBlockEnded()
-        if let headers = incoming.removeValue(forKey: streamID) {
+        if var headers = incoming.removeValue(forKey: streamID) {
             if calmedDown { return }
             guarded.streamOpened(now: worker.now)
             if oversized.remove(streamID) != nil {
@@ -187,6 +192,9 @@ final class DownstreamConnection: HTTP2Connection {
                                  "request headers exceed the proxy's limit of \(parameters.maxHeaderListSize) bytes"),
                                  on: streamID, hasBody: false)
                 return
+            }
+            if let xfcc = forwardedClientCertificate {
+                headers.append(name: ForwardedClientCertificate.headerName, value: xfcc)
             }
             handleRequest(streamID, headers, endStream: endStream)
         } else if let trailers = incomingTrailers.removeValue(forKey: streamID) {

@@ -5,7 +5,6 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOSSL
 
 /// Where the proxy is in its life; `/healthz` and `/ready` report it.
 public enum ProxyPhase: Int, Sendable {
@@ -21,7 +20,8 @@ public final class Proxy: Sendable {
     private let phaseValue = ManagedAtomic<Int>(ProxyPhase.starting.rawValue)
     /// `POST /healthcheck/fail` sets this: `/healthz` fails while serving on.
     let healthFailed = ManagedAtomic<Bool>(false)
-    let tlsContext: NIOSSLContext?
+    /// The listener's certificates (nil: h2c), reloaded as their files change.
+    let tls: TLSCertificateStore?
     private let channels = NIOLockedValueBox<[Channel]>([])
     /// Accepted client connections, all workers together (`limits.maxConnections`).
     let openConnections = ManagedAtomic<Int>(0)
@@ -37,11 +37,7 @@ public final class Proxy: Sendable {
     public init(config: ProxyConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        if let tls = config.tls {
-            self.tlsContext = try TLSFiles.makeServerContext(certificate: tls.certificate, privateKey: tls.privateKey)
-        } else {
-            self.tlsContext = nil
-        }
+        self.tls = try config.tls.map { try TLSCertificateStore(config: $0, logger: logger) }
         var limits = WorkerLimits()
         limits.downstreamHTTP2.maxConcurrentStreams = config.http2.maxConcurrentStreams
         limits.downstreamHTTP2.initialStreamWindow = config.http2.initialStreamWindowSize
@@ -110,6 +106,7 @@ public final class Proxy: Sendable {
         let health = try await AdminServer.bind(self, at: config.health, kind: .health)
         let admin = try await AdminServer.bind(self, at: config.admin, kind: .admin)
         channels.withLockedValue { $0 = [listener, health, admin] }
+        tls?.startWatching()
         for w in workers { w.eventLoop.execute { w.value.startSweeping() } }
         phaseValue.store(ProxyPhase.serving.rawValue, ordering: .relaxed)
         if let socket = config.membershipSocket {
@@ -158,6 +155,7 @@ public final class Proxy: Sendable {
     public func stop() async {
         phaseValue.store(ProxyPhase.stopped.rawValue, ordering: .relaxed)
         membership.withLockedValue { $0?.stop() }
+        tls?.stopWatching()
         for c in channels.withLockedValue({ $0 }) { try? await c.close() }
         try? await group.shutdownGracefully()
     }

@@ -9,9 +9,10 @@ import NIOCore
 import NIOEmbedded
 @testable import DataPlane
 
-private let loop = EmbeddedEventLoop()
+nonisolated(unsafe) private let loop = EmbeddedEventLoop()
 
-private let worker: Worker = {
+// libFuzzer calls the target from one thread only.
+nonisolated(unsafe) private let worker: Worker = {
     var limits = WorkerLimits()
     limits.downstreamHTTP2.maxConcurrentStreams = 16
     limits.guarded.http2.maxResetStreams = 20
@@ -27,8 +28,9 @@ private let worker: Worker = {
 /// The client preface and an empty SETTINGS frame.
 private let preface: [UInt8] = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
 
+// Also libFuzzer\'s own name for the callback, in case its main is the one linked.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzDownstreamSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+func fuzzDownstreamSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size > 0 else { return 0 }
     let channel = EmbeddedChannel(loop: loop)
     try! channel.pipeline.syncOperations.addHandler(DownstreamConnection(worker: worker))

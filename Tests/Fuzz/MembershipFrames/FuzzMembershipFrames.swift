@@ -20,8 +20,9 @@ private final class Collector: ChannelInboundHandler {
     }
 }
 
+// Also libFuzzer\'s own name for the callback, in case its main is the one linked.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzMembershipFrames(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+func fuzzMembershipFrames(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let collector = Collector()
     let channel = EmbeddedChannel()
     try! channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(

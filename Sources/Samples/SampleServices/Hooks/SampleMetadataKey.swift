@@ -29,4 +29,12 @@ public enum SampleMetadataKey {
     /// Request keys with this prefix (`-bin` ones included) are copied into the
     /// response's initial and trailing metadata unchanged.
     public static let echoPrefix = "x-echo-"
+
+    /// Request: comma-separated names of request headers (any, not only
+    /// `x-echo-*`, e.g. ones a proxy added) whose values are copied into the
+    /// response's initial and trailing metadata as `x-reflected-<name>`.
+    public static let reflectHeaders = "x-reflect-headers"
+
+    /// Response key prefix of the headers asked for with ``reflectHeaders``.
+    public static let reflectedPrefix = "x-reflected-"
 }

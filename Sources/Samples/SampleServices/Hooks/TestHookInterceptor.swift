@@ -13,6 +13,7 @@ import GRPCCore
 /// | `x-fail-message: text` | the status message of `x-fail-code` (Unicode allowed; `x-fail-message-bin` carries UTF-8 bytes for clients that can't send non-ASCII) |
 /// | `x-read-delay-ms: N` | wait N ms before handing each request message of a stream to the handler (a slow reader, so flow control pushes back) |
 /// | `x-echo-*` | copied unchanged (binary `-bin` keys too) into the response's initial metadata and its trailers |
+/// | `x-reflect-headers: a,b` | the values of request headers `a` and `b` (whatever added them) copied into the response's initial metadata and trailers as `x-reflected-a`, `x-reflected-b`; absent headers are left out |
 ///
 /// Every response also carries `hostname: <instance>` in its initial metadata,
 /// or in its trailers when the RPC fails, so tests can see which backend

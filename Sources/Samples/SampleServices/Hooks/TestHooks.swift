@@ -16,7 +16,8 @@ public struct TestHooks: Sendable, Equatable {
     /// How long to wait before taking each request message (`x-read-delay-ms`).
     public var readDelay: Duration?
 
-    /// Request metadata to copy into the response (`x-echo-*`, `-bin` included).
+    /// Request metadata to copy into the response (`x-echo-*`, `-bin` included,
+    /// and the headers named in `x-reflect-headers` as `x-reflected-*`).
     public var echoedMetadata: Metadata
 
     /// Reads the hooks from request metadata; malformed values are ignored so a
@@ -42,6 +43,16 @@ public struct TestHooks: Sendable, Equatable {
         for (key, value) in metadata where key.lowercased().hasPrefix(SampleMetadataKey.echoPrefix) {
             self.echoedMetadata.add(contentsOf: [(key: key, value: value)])
         }
+
+        for list in metadata[stringValues: SampleMetadataKey.reflectHeaders] {
+            for name in list.split(separator: ",") {
+                let key = name.trimmingSpaces.lowercased()
+                guard !key.isEmpty else { continue }
+                for value in metadata[stringValues: key] {
+                    self.echoedMetadata.addString(value, forKey: SampleMetadataKey.reflectedPrefix + key)
+                }
+            }
+        }
     }
 
     private static func milliseconds(_ metadata: Metadata, _ key: String) -> Duration? {
@@ -52,8 +63,8 @@ public struct TestHooks: Sendable, Equatable {
     }
 }
 
-extension String {
-    fileprivate var trimmingSpaces: Substring {
+extension StringProtocol {
+    fileprivate var trimmingSpaces: SubSequence {
         let start = self.firstIndex { $0 != " " } ?? self.endIndex
         let end = self.lastIndex { $0 != " " }.map { self.index(after: $0) } ?? start
         return self[start..<end]
