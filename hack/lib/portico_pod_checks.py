@@ -85,18 +85,26 @@ def check_portico(where, objects, yaml, problems):
     tls = config.get("tls") or {}
     if not tls:
         problems.add(where, "proxy config: no tls: the load balancer passes TCP through, the proxy must terminate TLS")
-    for key in ("certificate", "privateKey"):
-        path = tls.get(key)
+    # Every file tls names (docs/tls.md): in a Secret (or, for the client
+    # CA, a ConfigMap) mounted without subPath, which the kubelet updates
+    # in place so that the proxy's reload sees renewals.
+    files = [("tls.%s" % key, tls.get(key)) for key in ("certificate", "privateKey", "clientCA")]
+    for index, pair in enumerate(tls.get("certificates") or []):
+        files += [("tls.certificates[%d].%s" % (index, key), pair.get(key)) for key in ("certificate", "privateKey")]
+    for key, path in files:
         if not path:
             continue
         mount = mount_for(proxy, path)
         volume = volumes.get(mount["name"]) if mount else None
-        if volume is None or "secret" not in volume:
-            problems.add(where, "proxy config: tls.%s %s is not in a Secret mount" % (key, path))
-        else:
-            expected = {"certificate": "tls.crt", "privateKey": "tls.key"}[key]
-            if os.path.basename(path) != expected:
-                problems.add(where, "proxy config: tls.%s %s: a kubernetes.io/tls Secret holds %s" % (key, path, expected))
+        kinds = ("secret", "configMap") if key == "tls.clientCA" else ("secret",)
+        if volume is None or not any(kind in volume for kind in kinds):
+            problems.add(where, "proxy config: %s %s is not in a %s mount" % (key, path, " or ".join(kinds)))
+        elif mount.get("subPath") or mount.get("subPathExpr"):
+            problems.add(where, "proxy config: %s %s: mounted with subPath, which the kubelet never updates" % (key, path))
+        elif key.endswith("certificate") and "secret" in volume and os.path.basename(path) != "tls.crt":
+            problems.add(where, "proxy config: %s %s: a kubernetes.io/tls Secret holds tls.crt" % (key, path))
+        elif key.endswith("privateKey") and os.path.basename(path) != "tls.key":
+            problems.add(where, "proxy config: %s %s: a kubernetes.io/tls Secret holds tls.key" % (key, path))
 
     # The membership socket: one path, one shared emptyDir.
     socket = (config.get("membership") or {}).get("socket")
