@@ -35,9 +35,10 @@ final class ControllerPipeline: @unchecked Sendable {
         self.directory = directory
     }
 
-    /// Starts everything, loads `objects` into KubeSim first, and waits until
-    /// the proxy has its first membership.
-    static func start(objects: [[String: Any]]) async throws -> ControllerPipeline {
+    /// Starts everything, loads `objects` and the manifest files or
+    /// directories `manifests` into KubeSim first, and waits until the proxy
+    /// has its first membership.
+    static func start(objects: [[String: Any]], manifests: [String] = []) async throws -> ControllerPipeline {
         let directory = try TestDirectory.makeSubdirectory("controller")
         let ports = try PortAllocator.freePorts(5)
         let kubeconfig = directory.appendingPathComponent("kubeconfig")
@@ -46,7 +47,7 @@ final class ControllerPipeline: @unchecked Sendable {
             .write(to: manifest)
         let kubeSim = try ManagedProcess.start("portico-kubesim", arguments: [
             "--port", String(ports[0]), "--kubeconfig-out", kubeconfig.path, "--manifests", manifest.path,
-            "--bookmark-interval", "5"])
+            "--bookmark-interval", "5"] + manifests.flatMap { ["--manifests", $0] })
         try await kubeSim.waitForOutput(containing: "listening on")
 
         // Unix socket paths are limited to about 100 bytes: keep it short.
@@ -119,6 +120,18 @@ final class ControllerPipeline: @unchecked Sendable {
     func dropWatchesAndCompact() async throws {
         try await control("POST", "/kubesim/watches/drop", Data())
         try await control("POST", "/kubesim/compact", Data())
+    }
+
+    /// One object, through the authenticated API (`/api/v1/namespaces/default/services/x`).
+    func get(_ path: String) async throws -> [String: Any] {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(kubeSimPort)\(path)")!)
+        request.setValue("Bearer kubesim-token", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard (response as! HTTPURLResponse).statusCode == 200,
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw TestUtilityError("GET \(path): \(String(decoding: data, as: UTF8.self))")
+        }
+        return object
     }
 
     /// Events in a namespace, through the authenticated API.

@@ -27,11 +27,14 @@ enum ControllerObjects {
         }
     }
 
-    static func slice(_ name: String, service: String, port: Int, _ pods: [Pod]) -> [String: Any] {
+    /// A slice of `service`; its port carries the Service port's name, as the
+    /// EndpointSlice controller writes it.
+    static func slice(_ name: String, service: String, portName: String = "grpc", port: Int,
+                      _ pods: [Pod]) -> [String: Any] {
         ["apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
          "metadata": ["name": name, "namespace": namespace, "labels": ["kubernetes.io/service-name": service]],
          "addressType": "IPv4",
-         "ports": [["name": "grpc", "port": port, "protocol": "TCP"]],
+         "ports": [["name": portName, "port": port, "protocol": "TCP"]],
          "endpoints": pods.map(\.json)]
     }
 }
