@@ -48,7 +48,10 @@ public struct ConfigDuration: Sendable, Hashable, CustomStringConvertible {
         let units: [(String, Double)] = [("ms", 1e6), ("us", 1e3), ("ns", 1), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
-            self.nanoseconds = Int64(value * scale)
+            // About 292 years in nanoseconds; more does not fit (found by fuzzing: "1e300s").
+            let nanoseconds = value * scale
+            guard nanoseconds < 9.2e18 else { return nil }
+            self.nanoseconds = Int64(nanoseconds)
             return
         }
         return nil

@@ -54,6 +54,9 @@ import Testing
             ("limits:\n  maxConections: 5\n", "f:4: limits.maxConections: unknown key"),
             ("http2:\n  maxResetStreams: -1\n", "f:4: http2.maxResetStreams: -1 is out of range"),
             ("http2:\n  resetStreamWindow: 1\n", "f:4: http2.resetStreamWindow: expected a duration"),
+            // Found by fuzzing: a duration too large for 64-bit nanoseconds crashed the parser.
+            ("drain: {delay: 1e300s}\n", "f:3: drain.delay: expected a duration"),
+            ("limits:\n  idleTimeout: 300000000000h\n", "f:4: limits.idleTimeout: expected a duration"),
         ]
         for (yaml, expected) in cases {
             #expect(throws: ConfigError.self) { try ProxyConfig.parse(yaml: base + yaml, file: "f") }

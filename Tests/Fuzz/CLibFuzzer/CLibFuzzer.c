@@ -1,2 +1,10 @@
-// Declarations only: see include/CLibFuzzer.h.
+#include <stddef.h>
+#include <stdint.h>
 #include "CLibFuzzer.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
+
+int portico_fuzz_main(int argc, char **argv) {
+    return LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput);
+}

@@ -30,7 +30,8 @@ private let preface: [UInt8] = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + 
 
 // Also libFuzzer\'s own name for the callback, in case its main is the one linked.
 @_cdecl("LLVMFuzzerTestOneInput")
-func fuzzDownstreamSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+func fuzzDownstreamSession(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data else { return 0 }
     guard size > 0 else { return 0 }
     let channel = EmbeddedChannel(loop: loop)
     try! channel.pipeline.syncOperations.addHandler(DownstreamConnection(worker: worker))

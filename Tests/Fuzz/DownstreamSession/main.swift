@@ -4,10 +4,4 @@ import CLibFuzzer
 import Glibc
 #endif
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-let status = LLVMFuzzerRunDriver(&argc, &argv) { data, size in
-    guard let data else { return 0 }
-    return fuzzDownstreamSession(data, size)
-}
-exit(status)
+exit(portico_fuzz_main(CommandLine.argc, CommandLine.unsafeArgv))

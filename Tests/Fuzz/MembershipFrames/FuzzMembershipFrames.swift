@@ -22,7 +22,8 @@ private final class Collector: ChannelInboundHandler {
 
 // Also libFuzzer\'s own name for the callback, in case its main is the one linked.
 @_cdecl("LLVMFuzzerTestOneInput")
-func fuzzMembershipFrames(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+func fuzzMembershipFrames(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data else { return 0 }
     let collector = Collector()
     let channel = EmbeddedChannel()
     try! channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(

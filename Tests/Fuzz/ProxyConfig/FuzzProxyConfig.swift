@@ -4,7 +4,8 @@ import DataPlane
 
 // Also libFuzzer\'s own name for the callback, in case its main is the one linked.
 @_cdecl("LLVMFuzzerTestOneInput")
-func fuzzProxyConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+func fuzzProxyConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data else { return 0 }
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     do {
         let config = try ProxyConfig.parse(yaml: text, file: "fuzz.yaml")

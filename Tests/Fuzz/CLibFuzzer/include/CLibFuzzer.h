@@ -1,11 +1,11 @@
 // libFuzzer's entry point for programs that have their own main function
 // (SwiftPM gives every executable one). The fuzzer runtime comes from
-// `-sanitize=fuzzer`.
+// `-sanitize=fuzzer`; each target defines LLVMFuzzerTestOneInput in Swift
+// (`@_cdecl`).
 #ifndef PORTICO_CLIBFUZZER_H
 #define PORTICO_CLIBFUZZER_H
-#include <stddef.h>
-#include <stdint.h>
 
-int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
+/// Runs libFuzzer on the target's LLVMFuzzerTestOneInput with the process's arguments.
+int portico_fuzz_main(int argc, char **argv);
 
 #endif
