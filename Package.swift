@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "Controller", dependencies: ["KubeClient", "Membership", log] + nio + [
             .product(name: "NIOExtras", package: "swift-nio-extras"),
         ]),
-        .executableTarget(name: "portico-controller", dependencies: ["Controller", cli, log]),
+        .executableTarget(name: "portico-controller", dependencies: ["Controller", "ProcessSignals", cli, log]),
 
         // Data plane.
         .target(name: "DataPlane", dependencies: nio + [
@@ -71,7 +71,9 @@ let package = Package(
             .product(name: "NIOExtras", package: "swift-nio-extras"),
             .product(name: "Atomics", package: "swift-atomics"),
         ]),
-        .executableTarget(name: "portico-proxy", dependencies: ["DataPlane", cli, log] + nio),
+        .executableTarget(name: "portico-proxy", dependencies: ["DataPlane", "ProcessSignals", cli, log] + nio),
+        // SIGTERM/SIGINT handling shared by the executables.
+        .target(name: "ProcessSignals"),
 
         // Sample services of the tutorial, and a small client.
         .target(name: "SampleServices", dependencies: grpc + nio + [log, cli],
@@ -92,7 +94,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], path: "Sources/KubeSim/KubeSimServer"),
-        .executableTarget(name: "portico-kubesim", dependencies: ["KubeSimServer", cli, log] + nio,
+        .executableTarget(name: "portico-kubesim", dependencies: ["KubeSimServer", "ProcessSignals", cli, log] + nio,
                           path: "Sources/KubeSim/portico-kubesim"),
 
         // Tests.

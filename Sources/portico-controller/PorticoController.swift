@@ -1,5 +1,6 @@
 // portico-controller: watches annotated Services and EndpointSlices and streams membership to portico-proxy.
 import ArgumentParser
+import ProcessSignals
 import Controller
 import Foundation
 import KubeClient
@@ -73,7 +74,7 @@ struct PorticoController: AsyncParsableCommand {
             tasks.addTask {
                 do { try await runtime.run(); return .success(()) } catch { return .failure(error) }
             }
-            tasks.addTask { await Self.waitForTermination(); return nil }
+            tasks.addTask { _ = await TerminationSignal.wait(); return nil }
             let first = await tasks.next() ?? nil
             tasks.cancelAll()
             return first
@@ -81,21 +82,6 @@ struct PorticoController: AsyncParsableCommand {
         logger.info("stopping")
         await client.shutdown()
         if case .failure(let error) = result { throw error }
-    }
-
-    /// Returns on SIGINT or SIGTERM.
-    private static func waitForTermination() async {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { continuation.yield() }
-            source.resume()
-            return source
-        }
-        for await _ in stream { break }
-        sources.forEach { $0.cancel() }
     }
 }
 

@@ -1,8 +1,8 @@
 // portico-proxy: reads the config (file and flags), runs the data plane,
 // and drains on SIGTERM.
 import ArgumentParser
+import ProcessSignals
 import DataPlane
-import Dispatch
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -74,21 +74,9 @@ struct PorticoProxy: AsyncParsableCommand {
         }
 
         // SIGTERM/SIGINT: drain and exit 0.
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let stop = AsyncStream<Int32> { continuation in
-            for sig in [SIGTERM, SIGINT] {
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler { continuation.yield(sig) }
-                source.resume()
-                SignalSources.keep(source)
-            }
-        }
-        for await sig in stop {
-            logger.info("received signal \(sig): draining")
-            await proxy.drainAndStop()
-            break
-        }
+        let sig = await TerminationSignal.wait()
+        logger.info("received signal \(sig): draining")
+        await proxy.drainAndStop()
         logger.info("portico-proxy stopped")
     }
 }
@@ -98,10 +86,4 @@ enum FileHandleStderr {
         var s = s
         s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }
-}
-
-/// Keeps signal sources alive for the life of the process.
-enum SignalSources {
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
-    static func keep(_ s: any DispatchSourceSignal) { sources.append(s) }
 }

@@ -73,11 +73,12 @@ final class AdminHandler: ChannelInboundHandler {
         buffer.writeString(r.body)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+        if !keepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
     }
 
     private func respond(_ head: HTTPRequestHead) -> EventLoopFuture<AdminResponse> {
         let loop = proxy.group.any()
+        let proxy = self.proxy
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         func now(_ r: AdminResponse) -> EventLoopFuture<AdminResponse> { loop.makeSucceededFuture(r) }
 
@@ -100,11 +101,11 @@ final class AdminHandler: ChannelInboundHandler {
                                                                  body: AdminPages.clustersJSON($0)) }
         case (.GET, "/config_dump"):
             return AdminPages.gather(proxy).map { AdminResponse(status: .ok, contentType: "application/json",
-                                                                 body: AdminPages.configDump(self.proxy, $0)) }
+                                                                 body: AdminPages.configDump(proxy, $0)) }
         case (.GET, "/stats/prometheus"):
             return AdminPages.gather(proxy).map {
                 AdminResponse(status: .ok, contentType: "text/plain; version=0.0.4",
-                              body: AdminPages.prometheus(self.proxy, $0))
+                              body: AdminPages.prometheus(proxy, $0))
             }
         case (_, "/healthcheck/fail"), (_, "/healthcheck/ok"):
             return now(.text(.methodNotAllowed, "use POST\n"))

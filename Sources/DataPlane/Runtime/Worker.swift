@@ -25,7 +25,6 @@ final class Worker {
     /// A coarse clock: the time of the last sweep. Per-event code reads this
     /// instead of the system clock.
     private(set) var now = NIODeadline.now()
-    private var sweepTask: Scheduled<Void>?
     private var sweeping = false
 
     private var dirty: [HTTP2Connection] = []
@@ -73,20 +72,13 @@ final class Worker {
     }
 
     private func scheduleSweep() {
-        guard sweeping else { return }
-        sweepTask = eventLoop.assumeIsolated().scheduleTask(in: limits.guarded.sweepInterval) { [weak self] in
+        eventLoop.assumeIsolated().scheduleTask(in: limits.guarded.sweepInterval) { [weak self] in
             guard let self else { return }
             self.now = NIODeadline.now()
             for connection in self.downstreams.values { connection.sweep(now: self.now) }
             self.flushDirty()
             self.scheduleSweep()
         }
-    }
-
-    func stopSweeping() {
-        sweeping = false
-        sweepTask?.cancel()
-        sweepTask = nil
     }
 
     /// Counts a connection closed (or refused) by a limit.

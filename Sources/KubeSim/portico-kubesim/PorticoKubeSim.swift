@@ -1,5 +1,6 @@
 // portico-kubesim: runs KubeSim, a local stand-in of the Kubernetes API, until interrupted.
 import ArgumentParser
+import ProcessSignals
 import Foundation
 import KubeSimServer
 import NIOCore
@@ -62,22 +63,7 @@ struct PorticoKubeSim: AsyncParsableCommand {
         }
         // Written unbuffered: scripts wait for this line on a pipe.
         FileHandle.standardOutput.write(Data("listening on \(sim.url)\n".utf8))
-        await Self.waitForTermination()
+        _ = await TerminationSignal.wait()
         try await sim.stop()
-    }
-
-    /// Returns on SIGINT or SIGTERM.
-    private static func waitForTermination() async {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { continuation.yield() }
-            source.resume()
-            return source
-        }
-        for await _ in stream { break }
-        sources.forEach { $0.cancel() }
     }
 }
