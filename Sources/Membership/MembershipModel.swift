@@ -36,6 +36,17 @@ public struct MembershipHealthCheck: Codable, Sendable, Hashable {
     }
 }
 
+/// Circuit breakers as the Service's annotations set them (nil: the proxy's defaults).
+public struct MembershipCircuitBreakers: Codable, Sendable, Hashable {
+    public var maxRequests: Int?
+    public var maxPendingRequests: Int?
+
+    public init(maxRequests: Int? = nil, maxPendingRequests: Int? = nil) {
+        self.maxRequests = maxRequests
+        self.maxPendingRequests = maxPendingRequests
+    }
+}
+
 /// One exposed Service: `namespace/name`, its gRPC services and endpoints.
 public struct MembershipCluster: Codable, Sendable, Hashable {
     public var name: String
@@ -46,11 +57,15 @@ public struct MembershipCluster: Codable, Sendable, Hashable {
     public var healthCheck: MembershipHealthCheck
     /// Route timeout in milliseconds; 0 for none.
     public var timeoutMilliseconds: Int
+    /// Absent from older controllers' messages.
+    public var circuitBreakers: MembershipCircuitBreakers?
     public var endpoints: [MembershipEndpoint]
 
     public init(name: String, grpcServices: [String], port: Int, lbPolicy: String = "round_robin",
                 hashHeader: String? = nil, healthCheck: MembershipHealthCheck = .init(),
-                timeoutMilliseconds: Int = 0, endpoints: [MembershipEndpoint]) {
+                timeoutMilliseconds: Int = 0, circuitBreakers: MembershipCircuitBreakers? = nil,
+                endpoints: [MembershipEndpoint]) {
+        self.circuitBreakers = circuitBreakers
         self.name = name
         self.grpcServices = grpcServices
         self.port = port

@@ -48,6 +48,9 @@ public struct MembershipTable: Sendable, Equatable {
                 throw MembershipError("cluster \"\(c.name)\": ring_hash needs hashHeader")
             }
             guard c.timeoutMilliseconds >= 0 else { throw MembershipError("cluster \"\(c.name)\": negative timeout") }
+            if let b = c.circuitBreakers, (b.maxRequests ?? 1) < 1 || (b.maxPendingRequests ?? 1) < 1 {
+                throw MembershipError("cluster \"\(c.name)\": circuit breaker limits must be at least 1")
+            }
             for s in c.grpcServices {
                 if let other = owners[s] {
                     throw MembershipError("gRPC service \"\(s)\" is claimed by \"\(other)\" and \"\(c.name)\"")

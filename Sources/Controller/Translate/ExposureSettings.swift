@@ -9,6 +9,7 @@ public struct ExposureSettings: Sendable, Equatable {
     /// Every annotation the controller understands (without the prefix).
     public static let known: Set<String> = [
         "expose", "grpc-services", "port", "lb-policy", "hash-header", "health-check", "health-check-service", "timeout",
+        "max-requests", "max-pending-requests",
     ]
     static let policies = ["round_robin", "least_request", "random", "ring_hash"]
 
@@ -24,6 +25,8 @@ public struct ExposureSettings: Sendable, Equatable {
     public var healthCheck: MembershipHealthCheckSettings
     /// Route timeout in milliseconds; 0 for none.
     public var timeoutMilliseconds: Int
+    /// Circuit breakers (`max-requests`, `max-pending-requests`); nil: the proxy's defaults.
+    public var circuitBreakers: MembershipCircuitBreakers? = nil
 
     /// Whether `portico.dev/expose` is `"true"`. Any other value than
     /// `"true"`/`"false"` is reported by ``parse(_:)``.
@@ -111,8 +114,19 @@ public struct ExposureSettings: Sendable, Equatable {
             }
             timeout = milliseconds
         }
-        return ExposureSettings(grpcServices: services, servicePort: servicePort, lbPolicy: policy,
-                                hashHeader: hashHeader, healthCheck: healthCheck, timeoutMilliseconds: timeout)
+        var breakers = MembershipCircuitBreakers()
+        for (key, limit) in [("max-requests", \MembershipCircuitBreakers.maxRequests),
+                             ("max-pending-requests", \MembershipCircuitBreakers.maxPendingRequests)] {
+            guard let text = value(key) else { continue }
+            guard let n = Int(text), (1...10_000_000).contains(n) else {
+                throw fail(key, "\"\(text)\" is not a whole number from 1 to 10000000")
+            }
+            breakers[keyPath: limit] = n
+        }
+        var settings = ExposureSettings(grpcServices: services, servicePort: servicePort, lbPolicy: policy,
+                                        hashHeader: hashHeader, healthCheck: healthCheck, timeoutMilliseconds: timeout)
+        if breakers != MembershipCircuitBreakers() { settings.circuitBreakers = breakers }
+        return settings
     }
 
     /// `package.Service`: dot-separated identifiers.

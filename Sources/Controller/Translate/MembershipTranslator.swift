@@ -71,6 +71,7 @@ public enum MembershipTranslator {
                 hashHeader: settings.hashHeader,
                 healthCheck: MembershipHealthCheck(kind: settings.healthCheck.kind, service: settings.healthCheck.service),
                 timeoutMilliseconds: settings.timeoutMilliseconds,
+                circuitBreakers: settings.circuitBreakers,
                 endpoints: endpoints))
         }
         result.clusters.sort { $0.name < $1.name }

@@ -9,6 +9,10 @@ final class Cluster {
 
     /// This worker's counters for the cluster (see ClusterStats).
     var stats = ClusterStats()
+    /// RPCs of the cluster in flight on this worker (circuit breaker `maxRequests`).
+    var activeRPCs = 0
+    /// RPCs waiting for an upstream connection or a free stream (`maxPendingRequests`).
+    var pendingRPCs = 0
 
     init(config: ClusterConfig, worker: Worker) {
         self.config = config
@@ -16,7 +20,6 @@ final class Cluster {
         self.balancer = LoadBalancer(policy: config.lbPolicy)
         self.endpoints = Self.makeEndpoints(config, existing: [:], cluster: self)
         balancer.rebuild(endpoints)
-        for e in endpoints { e.configureHealthCheck(config.healthCheck) }
     }
 
     /// Takes a new config, keeping the Endpoint objects (and pools) of the
@@ -31,7 +34,7 @@ final class Cluster {
         self.config = config
         self.endpoints = next
         balancer.rebuild(next)
-        for e in next { e.configureHealthCheck(config.healthCheck) }
+        if config.healthCheck == nil { for e in next { e.healthChecksStopped() } }
         if !config.outlierDetection.enabled {
             for e in next where e.ejection.ejected { e.endEjection("outlier detection was turned off") }
         }
@@ -39,6 +42,29 @@ final class Cluster {
 
     func retire() {
         for e in endpoints { e.retire() }
+    }
+
+    /// The circuit breakers' limits on this worker: its share of the
+    /// cluster's (each worker enforces its part without sharing state).
+    func breakerLimit(_ limit: Int) -> Int {
+        let workers = max(worker.limits.workers, 1)
+        return max((limit + workers - 1) / workers, 1)
+    }
+
+    /// Why a new RPC may not start now, or nil: `maxRequests` reached.
+    var requestOverflow: String? {
+        let limit = config.circuitBreakers.maxRequests
+        guard activeRPCs >= breakerLimit(limit) else { return nil }
+        stats.breakerOverflows.requests += 1
+        return "cluster \"\(config.name)\" has \(activeRPCs) RPCs in flight on this worker: circuit breaker maxRequests (\(limit)) reached"
+    }
+
+    /// Why an RPC may not wait for a stream, or nil: `maxPendingRequests` reached.
+    var pendingOverflow: String? {
+        let limit = config.circuitBreakers.maxPendingRequests
+        guard pendingRPCs >= breakerLimit(limit) else { return nil }
+        stats.breakerOverflows.pending += 1
+        return "cluster \"\(config.name)\" has \(pendingRPCs) RPCs waiting for a connection on this worker: circuit breaker maxPendingRequests (\(limit)) reached"
     }
 
     private static func makeEndpoints(_ config: ClusterConfig, existing: [HostPort: Endpoint],

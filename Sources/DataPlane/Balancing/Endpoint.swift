@@ -2,7 +2,7 @@
 // can take new RPCs.
 import NIOCore
 
-final class Endpoint {
+final class Endpoint: UpstreamConnectionOwner {
     let address: HostPort
     let socketAddress: SocketAddress
     let name: String
@@ -23,9 +23,10 @@ final class Endpoint {
     private var reconnectTask: Scheduled<Void>?
     private(set) var retired = false
 
-    /// Active health checking's verdict (true until a check says otherwise).
+    /// Active health checking's verdict (true until a check says otherwise),
+    /// from the proxy's one prober of this endpoint (HealthCheckService).
     private(set) var healthy = true
-    private(set) var healthChecker: HealthChecker?
+    private(set) var healthDetail = "not checked"
     /// Passive health: consecutive failures and ejection (OutlierEjection.swift).
     var ejection = EjectionState()
 
@@ -57,28 +58,39 @@ final class Endpoint {
         reachable && healthy && !ejection.ejected && config.terminating && config.serving && !retired
     }
 
-    var healthDetail: String { healthChecker?.lastDetail ?? "not checked" }
+    /// Whether the cluster checks its endpoints actively.
+    var hasActiveHealthCheck: Bool { cluster?.config.healthCheck != nil }
 
-    /// Starts, changes or stops active health checks.
-    func configureHealthCheck(_ config: HealthCheckConfig?) {
-        guard let config else {
-            healthChecker?.stop()
-            healthChecker = nil
-            healthy = true
-            return
-        }
-        if let h = healthChecker {
-            h.update(config)
-        } else {
-            let h = HealthChecker(endpoint: self, config: config)
-            healthChecker = h
-            h.start()
-        }
+    /// Turning health checks off makes every endpoint healthy again.
+    func healthChecksStopped() {
+        healthy = true
+        healthDetail = "not checked"
     }
 
-    func setHealthy(_ value: Bool, _ detail: String) {
-        healthy = value
-        worker.logger.info("endpoint \(name) of cluster \(clusterName) is now \(value ? "healthy" : "unhealthy"): \(detail)")
+    /// A check of the proxy's prober for this endpoint ended. A pass also
+    /// proves the endpoint reachable and ends an ejection at once (Envoy's
+    /// `successful_active_health_check_uneject_host`), so a restarted backend
+    /// is back as soon as it answers.
+    func healthCheckCompleted(healthy verdict: Bool, passed: Bool, detail: String) {
+        healthDetail = detail
+        if worker.index == 0 {
+            // One prober for all workers: its results are counted once.
+            if passed { cluster?.stats.healthChecksPassed += 1 } else { cluster?.stats.healthChecksFailed += 1 }
+        }
+        if verdict != healthy {
+            healthy = verdict
+            if worker.index == 0 {
+                worker.logger.info("endpoint \(name) of cluster \(clusterName) is now \(verdict ? "healthy" : "unhealthy"): \(detail)")
+            }
+        }
+        guard passed, !retired else { return }
+        if !reachable {
+            reachable = true
+            reconnectDelay = .milliseconds(50)
+            reconnectTask?.cancel()
+            reconnectTask = nil
+        }
+        if ejection.ejected { endEjection("a health check passed") }
     }
 
     /// A connection with room for one more stream, opening one if needed.
@@ -86,14 +98,16 @@ final class Endpoint {
         for c in connections where c.hasCapacity { return c }
         if connections.count >= worker.limits.guarded.connections.maxUpstreamConnectionsPerEndpoint,
            let least = connections.filter(\.acceptsStreams).min(by: { $0.load < $1.load }) {
-            // At the limit: the stream waits on the least loaded connection
-            // (nghttp2 queues it until the backend frees a stream).
+            // At the limit: the stream waits in the least loaded connection's
+            // queue until the backend frees a stream.
             return least
         }
-        let c = UpstreamConnection.open(to: self, worker: worker)
+        let c = UpstreamConnection.open(for: self, worker: worker)
         connections.append(c)
         return c
     }
+
+    // MARK: UpstreamConnectionOwner
 
     func connectionClosed(_ c: UpstreamConnection, broken: Bool) {
         connections.removeAll { $0 === c }
@@ -103,7 +117,7 @@ final class Endpoint {
         }
     }
 
-    func connectFailed(_ c: UpstreamConnection) {
+    func connectFailed(_ c: UpstreamConnection, error: Error) {
         connectFailures += 1
         cluster?.stats.connectFailures += 1
         connections.removeAll { $0 === c }
@@ -111,13 +125,15 @@ final class Endpoint {
         recordFailure("connect error")
     }
 
-    func connected() {
+    func connected(_ c: UpstreamConnection) {
         reachable = true
         reconnectDelay = .milliseconds(50)
         // A connection that comes up is the probe of an ejected endpoint
         // without active health checks.
-        if ejection.ejected && healthChecker == nil { checkSucceeded() }
+        if ejection.ejected && !hasActiveHealthCheck { checkSucceeded() }
     }
+
+    func pendingChanged(by delta: Int) { cluster?.pendingRPCs += delta }
 
     /// Skips the endpoint and probes it with a fresh connection, backing off
     /// from 50 ms to 2 s, until one succeeds.
@@ -138,14 +154,12 @@ final class Endpoint {
     /// Opens a connection to see whether the endpoint answers, unless one is
     /// already open or opening.
     func probe() {
-        if connections.isEmpty { connections.append(UpstreamConnection.open(to: self, worker: worker)) }
+        if connections.isEmpty { connections.append(UpstreamConnection.open(for: self, worker: worker)) }
     }
 
     /// The endpoint left the cluster: no new RPCs; streams in flight finish.
     func retire() {
         retired = true
-        healthChecker?.stop()
-        healthChecker = nil
         ejection.timer?.cancel()
         ejection.timer = nil
         reconnectTask?.cancel()

@@ -1,5 +1,6 @@
-// The `http2` and `limits` sections: what a hostile or careless client may
-// cost the proxy. Every key has a safe default (docs/security.md).
+// The `http2`, `limits` and `upstream` sections: what a hostile or careless
+// client, or a failing backend, may cost the proxy. Every key has a safe
+// default (docs/security.md).
 import Yams
 
 extension ConfigReader {
@@ -27,7 +28,8 @@ extension ConfigReader {
 
     func limits(_ node: Node, into l: inout ConnectionLimits) throws {
         let keys = ["maxConnections", "maxConnectionsPerWorker", "tlsHandshakeTimeout", "requestHeadersTimeout",
-                    "idleTimeout", "maxUpstreamConnectionsPerEndpoint"]
+                    "idleTimeout", "maxUpstreamConnectionsPerEndpoint", "bufferPerConnection", "bufferPerWorker",
+                    "tcpKeepaliveIdle", "tcpKeepaliveInterval", "tcpUserTimeout", "clientKeepalive"]
         for (k, w) in try mapping(node, "limits", allowed: keys) {
             let p = "limits.\(k)"
             switch k {
@@ -36,8 +38,56 @@ extension ConfigReader {
             case "tlsHandshakeTimeout": l.tlsHandshakeTimeout = try positive(w, p)
             case "requestHeadersTimeout": l.requestHeadersTimeout = try positive(w, p)
             case "idleTimeout": l.idleTimeout = try duration(w, p)
+            case "bufferPerConnection": l.bufferPerConnection = try int(w, p, 65_536...(1 << 40))
+            case "bufferPerWorker": l.bufferPerWorker = try int(w, p, 65_536...(1 << 40))
+            case "tcpKeepaliveIdle": l.tcpKeepaliveIdle = try seconds(w, p)
+            case "tcpKeepaliveInterval": l.tcpKeepaliveInterval = try seconds(w, p)
+            case "tcpUserTimeout": l.tcpUserTimeout = try duration(w, p)
+            case "clientKeepalive": l.clientKeepalive = try keepalive(w, p, l.clientKeepalive)
             default: l.maxUpstreamConnectionsPerEndpoint = try int(w, p, 1...10_000)
             }
         }
+        guard l.bufferPerWorker >= l.bufferPerConnection else {
+            throw fail(node, "limits.bufferPerWorker",
+                       "\(l.bufferPerWorker) is less than bufferPerConnection (\(l.bufferPerConnection))")
+        }
+    }
+
+    /// Whole seconds, as TCP keepalive takes them (0: off).
+    func seconds(_ node: Node, _ path: String) throws -> ConfigDuration {
+        let d = try duration(node, path)
+        guard d.nanoseconds % 1_000_000_000 == 0, d.nanoseconds <= 32_767 * 1_000_000_000 else {
+            throw fail(node, path, "TCP keepalive takes whole seconds up to 32767s, got \(d)")
+        }
+        return d
+    }
+
+    func keepalive(_ node: Node, _ path: String, _ defaults: KeepaliveConfig) throws -> KeepaliveConfig {
+        var k = defaults
+        for (key, w) in try mapping(node, path, allowed: ["interval", "timeout"]) {
+            if key == "interval" { k.interval = try duration(w, "\(path).interval") }
+            if key == "timeout" { k.timeout = try positive(w, "\(path).timeout") }
+        }
+        return k
+    }
+
+    func upstream(_ node: Node, into u: inout UpstreamConfig) throws {
+        for (k, w) in try mapping(node, "upstream", allowed: ["connectTimeout", "keepalive", "maxRequestsPerConnection"]) {
+            let p = "upstream.\(k)"
+            switch k {
+            case "connectTimeout": u.connectTimeout = try positive(w, p)
+            case "keepalive": u.keepalive = try keepalive(w, p, u.keepalive)
+            default: u.maxRequestsPerConnection = try int(w, p, 1...(1 << 30))
+            }
+        }
+    }
+
+    func circuitBreakers(_ node: Node, _ path: String) throws -> CircuitBreakerConfig {
+        var b = CircuitBreakerConfig()
+        for (k, w) in try mapping(node, path, allowed: ["maxRequests", "maxPendingRequests"]) {
+            if k == "maxRequests" { b.maxRequests = try int(w, "\(path).maxRequests", 1...10_000_000) }
+            if k == "maxPendingRequests" { b.maxPendingRequests = try int(w, "\(path).maxPendingRequests", 1...10_000_000) }
+        }
+        return b
     }
 }

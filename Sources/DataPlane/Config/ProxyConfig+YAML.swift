@@ -129,10 +129,7 @@ struct ConfigReader {
                 }
             case "http2": try http2(v, into: &c.http2)
             case "limits": try limits(v, into: &c.limits)
-            case "upstream":
-                for (k, w) in try mapping(v, key, allowed: ["connectTimeout"]) where k == "connectTimeout" {
-                    c.connectTimeout = try positive(w, "upstream.connectTimeout")
-                }
+            case "upstream": try upstream(v, into: &c.upstream)
             case "drain":
                 for (k, w) in try mapping(v, key, allowed: ["delay", "timeout"]) {
                     if k == "delay" { c.drainDelay = try duration(w, "drain.delay") }
@@ -173,7 +170,7 @@ struct ConfigReader {
     func cluster(_ node: Node, _ path: String) throws -> ClusterConfig {
         let fields = try mapping(node, path, allowed: ["name", "grpcServices", "lbPolicy", "hashHeader",
                                                        "healthCheck", "outlierDetection", "endpoints", "timeout",
-                                                       "connectTimeout"])
+                                                       "connectTimeout", "circuitBreakers"])
         var c = ClusterConfig(name: "", grpcServices: [], endpoints: [])
         var sawEndpoints = false
         for (k, v) in fields {
@@ -214,6 +211,7 @@ struct ConfigReader {
             case "timeout":
                 let d = try duration(v, p)
                 c.timeout = d.nanoseconds == 0 ? nil : d
+            case "circuitBreakers": c.circuitBreakers = try circuitBreakers(v, p)
             default: c.connectTimeout = try positive(v, p)
             }
         }

@@ -118,6 +118,18 @@ public struct OutlierDetectionConfig: Sendable, Hashable {
     }
 }
 
+/// Limits on what one cluster may have outstanding (Envoy's circuit
+/// breakers); past them an RPC fails at once with UNAVAILABLE naming the
+/// limit, instead of queueing behind a backend that cannot keep up.
+public struct CircuitBreakerConfig: Sendable, Hashable {
+    /// RPCs in flight to the cluster.
+    public var maxRequests = 1024
+    /// RPCs waiting for an upstream connection or a free stream.
+    public var maxPendingRequests = 1024
+
+    public init() {}
+}
+
 /// One upstream endpoint and the state the controller reports for it.
 public struct EndpointConfig: Sendable, Hashable {
     public var address: HostPort
@@ -148,6 +160,7 @@ public struct ClusterConfig: Sendable, Hashable {
     /// `grpc-timeout` applies when shorter.
     public var timeout: ConfigDuration?
     public var connectTimeout: ConfigDuration?
+    public var circuitBreakers = CircuitBreakerConfig()
 
     public init(name: String, grpcServices: [String], endpoints: [EndpointConfig]) {
         self.name = name
@@ -251,6 +264,49 @@ public struct ConnectionLimits: Sendable, Hashable {
     /// Connections each worker opens to one endpoint; past it, RPCs share the
     /// least loaded connection and wait there for a free stream.
     public var maxUpstreamConnectionsPerEndpoint = 16
+    /// Request and response bytes the proxy holds for one client connection
+    /// (received, not yet taken by the other side); past it the client's
+    /// streams holding the most are reset.
+    public var bufferPerConnection = 4 << 20
+    /// The same for all connections of one worker together.
+    public var bufferPerWorker = 16 << 20
+    /// TCP keepalive on client and backend sockets: first probe after this
+    /// much silence, then every `tcpKeepaliveInterval`, 3 probes (0: off).
+    public var tcpKeepaliveIdle: ConfigDuration = .seconds(15)
+    public var tcpKeepaliveInterval: ConfigDuration = .seconds(5)
+    /// TCP_USER_TIMEOUT on client and backend sockets: a connection whose
+    /// sent data stays unacknowledged this long is dropped (0: the kernel's).
+    public var tcpUserTimeout: ConfigDuration = .seconds(30)
+    /// HTTP/2 PING to idle client connections (`interval` 0: off).
+    public var clientKeepalive = KeepaliveConfig(interval: .seconds(0), timeout: .seconds(20))
+
+    public init() {}
+}
+
+/// HTTP/2 PING keepalive: a PING after `interval` without a frame from the
+/// peer; no acknowledgement within `timeout` closes the connection.
+public struct KeepaliveConfig: Sendable, Hashable {
+    public var interval: ConfigDuration
+    public var timeout: ConfigDuration
+
+    public init(interval: ConfigDuration, timeout: ConfigDuration) {
+        self.interval = interval
+        self.timeout = timeout
+    }
+
+    public var enabled: Bool { interval.nanoseconds > 0 }
+}
+
+/// How the proxy treats its connections to backends (`upstream:`).
+public struct UpstreamConfig: Sendable, Hashable {
+    public var connectTimeout: ConfigDuration = .milliseconds(500)
+    /// PING keepalive to backends: detects one that stopped answering
+    /// without closing (a frozen process, a vanished node).
+    public var keepalive = KeepaliveConfig(interval: .seconds(10), timeout: .seconds(5))
+    /// Streams opened on one connection before it is rotated: it takes no
+    /// more, finishes those in flight and closes; a new one takes over. Far
+    /// below HTTP/2's 2^30 stream IDs.
+    public var maxRequestsPerConnection = 1_000_000
 
     public init() {}
 }
@@ -266,7 +322,11 @@ public struct ProxyConfig: Sendable {
     public var clusters: [ClusterConfig] = []
     public var http2 = HTTP2Config()
     public var limits = ConnectionLimits()
-    public var connectTimeout: ConfigDuration = .milliseconds(500)
+    public var upstream = UpstreamConfig()
+    public var connectTimeout: ConfigDuration {
+        get { upstream.connectTimeout }
+        set { upstream.connectTimeout = newValue }
+    }
     public var drainDelay: ConfigDuration = .seconds(0)
     public var drainTimeout: ConfigDuration = .seconds(30)
     public var accessLog = false

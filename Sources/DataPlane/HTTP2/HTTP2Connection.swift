@@ -12,6 +12,8 @@ class HTTP2Connection: ChannelInboundHandler, HTTP2OutboundSink, HTTP2SessionDel
     /// Queued in the worker's flush list.
     var isDirty = false
     private var wroteSinceFlush = false
+    /// The worker's coarse clock at the last read (keepalive).
+    var lastReadAt = NIODeadline.uptimeNanoseconds(0)
 
     init(worker: Worker) { self.worker = worker }
 
@@ -60,18 +62,30 @@ class HTTP2Connection: ChannelInboundHandler, HTTP2OutboundSink, HTTP2SessionDel
         }
     }
 
+    /// Bytes from the peer: parsed at once, answered once per read batch
+    /// (`channelReadComplete`), so that a burst of reads costs one flush.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         guard let session else { return }
+        lastReadAt = worker.now
+        worker.codecDepth += 1
         do {
             try session.receive(buffer)
         } catch let error as HTTP2SessionError {
+            worker.codecDepth -= 1
             receiveFailed(error, input: buffer)
+            worker.needsFlush(self)
+            return
         } catch {
             context.close(promise: nil)
         }
+        worker.codecDepth -= 1
         worker.needsFlush(self)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
         worker.flushDirty()
+        context.fireChannelReadComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -112,19 +126,45 @@ class HTTP2Connection: ChannelInboundHandler, HTTP2OutboundSink, HTTP2SessionDel
         wroteSinceFlush = true
     }
 
-    /// Called by the worker: serialise pending frames and write them. A peer
-    /// that stops reading makes the channel unwritable; then nothing more is
-    /// produced for it, so its memory stays bounded by its flow-control window.
+    func sessionNeedsFlush() { worker.needsFlush(self) }
+
+    /// Just before the session's frames are serialised (upstream: submit
+    /// the RPCs waiting for a stream).
+    func willFlush(_ session: HTTP2Session) {}
+
+    /// Bytes one flush may hand to the channel before it checks that the
+    /// peer is still reading.
+    static let flushBudget = 256 << 10
+
+    /// Called by the worker: serialise pending frames and write them, a
+    /// budget at a time. A peer that stops reading makes the channel
+    /// unwritable; then nothing more is produced for it (deferred resets and
+    /// window changes still apply), so what it costs stays bounded by the
+    /// channel's watermark, one budget, and its streams' windows.
     func flushSession() {
         guard let context, let session, !session.isClosed else { return }
-        if !context.channel.isWritable { return }
+        willFlush(session)
+        guard context.channel.isWritable else {
+            session.applyDeferred()
+            return
+        }
         do {
-            let alive = try session.flush()
-            if wroteSinceFlush {
-                wroteSinceFlush = false
-                context.flush()
+            while true {
+                let outcome = try session.flush(budget: Self.flushBudget)
+                if wroteSinceFlush {
+                    wroteSinceFlush = false
+                    context.flush()
+                }
+                switch outcome {
+                case .idle: return
+                case .finished:
+                    context.close(promise: nil)
+                    return
+                case .budgetSpent:
+                    // Writability comes back through channelWritabilityChanged.
+                    if !context.channel.isWritable || session.isClosed { return }
+                }
             }
-            if !alive { context.close(promise: nil) }
         } catch {
             worker.logger.debug("HTTP/2 session error: \(error)")
             context.close(promise: nil)
@@ -146,5 +186,6 @@ class HTTP2Connection: ChannelInboundHandler, HTTP2OutboundSink, HTTP2SessionDel
     func session(_ s: HTTP2Session, controlFrame type: UInt8, on streamID: Int32) {}
     func session(_ s: HTTP2Session, peerReset streamID: Int32, errorCode: UInt32) {}
     func session(_ s: HTTP2Session, readableBytesOn streamID: Int32, max: Int) -> BodyChunk { .deferred }
-    func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer { ByteBuffer() }
+    func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer? { nil }
+    func sessionReceivedPingAck(_ s: HTTP2Session) {}
 }

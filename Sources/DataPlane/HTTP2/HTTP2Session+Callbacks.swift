@@ -70,7 +70,13 @@ extension HTTP2Session {
                 } else if hd.length == 0 {
                     s.delegate.session(s, controlFrame: hd.type, on: hd.stream_id)
                 }
-            case NGHTTP2_PING.rawValue, NGHTTP2_WINDOW_UPDATE.rawValue:
+            case NGHTTP2_PING.rawValue:
+                if hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 {
+                    s.delegate.sessionReceivedPingAck(s)
+                } else {
+                    s.delegate.session(s, controlFrame: hd.type, on: hd.stream_id)
+                }
+            case NGHTTP2_WINDOW_UPDATE.rawValue:
                 s.delegate.session(s, controlFrame: hd.type, on: hd.stream_id)
             case NGHTTP2_RST_STREAM.rawValue:
                 s.delegate.session(s, peerReset: hd.stream_id, errorCode: frame.pointee.rst_stream.error_code)
@@ -90,6 +96,7 @@ extension HTTP2Session {
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs) { _, _, streamID, data, len, userData in
             let s = HTTP2Session.from(userData)
             guard !s.isClosed, let data else { return 0 }
+            s.arrivedBytes += len
             s.delegate.session(s, data: s.slice(data, len), on: streamID)
             return 0
         }
@@ -102,8 +109,10 @@ extension HTTP2Session {
         nghttp2_session_callbacks_set_send_data_callback(cbs) { _, frame, framehd, length, _, userData in
             let s = HTTP2Session.from(userData)
             guard let frame, let framehd else { return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
-            s.sendData(frameHeader: framehd, length: length, streamID: frame.pointee.hd.stream_id)
-            return 0
+            // A body source that promised bytes and has none resets the
+            // stream (TEMPORAL failure) instead of sending filler.
+            return s.sendData(frameHeader: framehd, length: length, streamID: frame.pointee.hd.stream_id)
+                ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
     }
 }

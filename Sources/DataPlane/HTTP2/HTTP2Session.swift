@@ -29,8 +29,11 @@ protocol HTTP2SessionDelegate: AnyObject {
     /// The data source of an outgoing stream: how many bytes are ready (at
     /// most `max`), and whether the body ends after them.
     func session(_ s: HTTP2Session, readableBytesOn streamID: Int32, max: Int) -> BodyChunk
-    /// Hands out exactly `count` body bytes of `streamID` for a DATA frame.
-    func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer
+    /// Hands out exactly `count` body bytes of `streamID` for a DATA frame;
+    /// nil if the stream has none after all (it is then reset, never padded).
+    func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer?
+    /// The peer acknowledged a PING the session sent.
+    func sessionReceivedPingAck(_ s: HTTP2Session)
 }
 
 /// What a stream's body source has ready for the next DATA frame.
@@ -46,6 +49,8 @@ enum BodyChunk {
 /// Where a session's outgoing bytes go (the owning channel handler).
 protocol HTTP2OutboundSink: AnyObject {
     func write(_ buffer: ByteBuffer)
+    /// Work was deferred to the session's next flush: schedule one.
+    func sessionNeedsFlush()
 }
 
 /// HTTP/2 parameters for one side of the proxy.
@@ -94,8 +99,19 @@ final class HTTP2Session {
     private var inputBase: UnsafeRawPointer?
     /// Outgoing frame bytes gathered during one flush.
     private var output: ByteBuffer
+    /// Bytes handed to the sink during the current flush (frames and payloads).
+    private var flushedBytes = 0
     private(set) var isClosed = false
     private let allocator: ByteBufferAllocator
+    /// DATA bytes received during the current `receive`: the connection
+    /// window is re-opened for them as soon as it returns, whoever holds them.
+    var arrivedBytes = 0
+    /// Work asked of the session from outside its own nghttp2 calls: applied
+    /// in order at the start of its next flush, so that no nghttp2 call is
+    /// ever made on one session from inside a callback of another.
+    private var deferred = CircularBuffer<DeferredCall>(initialCapacity: 8)
+    /// An nghttp2 call of this session is on the stack.
+    private var busy = false
 
     init(role: Role, parameters: HTTP2Parameters, allocator: ByteBufferAllocator) throws {
         self.role = role
@@ -173,14 +189,24 @@ final class HTTP2Session {
 
     // MARK: Input
 
-    /// Parses `buffer`; delegate callbacks fire from inside.
+    /// Parses `buffer`; delegate callbacks fire from inside. The connection
+    /// window is re-opened for every DATA byte as it arrives: backpressure is
+    /// per stream only, so one stream whose reader is slow never freezes the
+    /// others on the connection (the stream windows and the proxy's buffer
+    /// budgets bound what is held).
     func receive(_ buffer: ByteBuffer) throws {
         guard !isClosed, let handle else { return }
+        precondition(!busy, "HTTP2Session re-entered")
+        busy = true
         input = buffer
-        defer { input = nil; inputBase = nil }
+        defer { input = nil; inputBase = nil; busy = false }
         let rc = buffer.withUnsafeReadableBytes { bytes -> Int in
             inputBase = UnsafeRawPointer(bytes.baseAddress)
             return nghttp2_session_mem_recv(handle, bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count)
+        }
+        if arrivedBytes > 0, !isClosed {
+            _ = nghttp2_session_consume_connection(handle, arrivedBytes)
+            arrivedBytes = 0
         }
         if rc < 0 {
             switch Int32(rc) {
@@ -196,8 +222,10 @@ final class HTTP2Session {
 
     /// The received bytes in `[pointer, pointer+count)` as a slice of the
     /// inbound buffer when they lie inside it (the usual case), else a copy.
+    /// Small pieces are copied anyway: a slice keeps the whole read buffer
+    /// alive, and a peer sending 1-byte DATA frames must not pin 64 KiB each.
     func slice(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> ByteBuffer {
-        if let input, let inputBase {
+        if let input, let inputBase, !Self.pinsTooMuch(count, of: input.capacity) {
             let offset = UnsafeRawPointer(pointer) - inputBase
             if offset >= 0, offset + count <= input.readableBytes,
                let s = input.getSlice(at: input.readerIndex + offset, length: count) {
@@ -209,31 +237,56 @@ final class HTTP2Session {
         return copy
     }
 
+    /// A slice of `count` bytes would hold a buffer over 8 times its size.
+    @inline(__always)
+    static func pinsTooMuch(_ count: Int, of capacity: Int) -> Bool { count * 8 < capacity }
+
     // MARK: Output
 
     var wantsRead: Bool { handle.map { nghttp2_session_want_read($0) != 0 } ?? false }
-    var wantsWrite: Bool { handle.map { nghttp2_session_want_write($0) != 0 } ?? false }
+    var wantsWrite: Bool {
+        guard let handle else { return false }
+        return !deferred.isEmpty || nghttp2_session_want_write(handle) != 0
+    }
 
-    /// Serialises every pending frame and hands the bytes to the sink.
-    /// Returns false once the session has nothing more to do (it should be
-    /// closed).
-    @discardableResult
-    func flush() throws -> Bool {
-        guard !isClosed, let handle else { return false }
+    /// Applies the deferred calls, then serialises pending frames and hands
+    /// the bytes to the sink, stopping once about `budget` bytes went out so
+    /// that a peer that does not read cannot make one flush queue megabytes.
+    func flush(budget: Int = .max) throws -> FlushOutcome {
+        guard !isClosed, let handle else { return .finished }
+        precondition(!busy, "HTTP2Session re-entered")
+        busy = true
+        defer { busy = false }
+        while let call = deferred.popFirst() { apply(call, handle) }
+        flushedBytes = 0
         while !isClosed {
             var chunk: UnsafePointer<UInt8>?
             let n = nghttp2_session_mem_send(handle, &chunk)
             if n < 0 { throw HTTP2SessionError.nghttp2(Int32(n), "nghttp2_session_mem_send") }
             if n == 0 { break }
             output.writeBytes(UnsafeRawBufferPointer(start: chunk, count: n))
+            if flushedBytes + output.readableBytes >= budget {
+                emitOutput()
+                return .budgetSpent
+            }
         }
         emitOutput()
-        return wantsRead || wantsWrite
+        return wantsRead || wantsWrite ? .idle : .finished
+    }
+
+    enum FlushOutcome {
+        /// Everything pending was written; the session goes on.
+        case idle
+        /// The byte budget was spent with frames still pending.
+        case budgetSpent
+        /// The session has nothing more to do: close the connection.
+        case finished
     }
 
     private func emitOutput() {
         guard output.readableBytes > 0 else { return }
         let out = output
+        flushedBytes += out.readableBytes
         output.clear(minimumCapacity: 16 << 10)
         sink.write(out)
     }
@@ -241,24 +294,95 @@ final class HTTP2Session {
     /// A DATA frame whose payload is written without copying: the 9-byte
     /// frame header goes with the gathered output, the payload as its own
     /// buffer (small payloads are copied; a separate write costs more).
-    func sendData(frameHeader: UnsafePointer<UInt8>, length: Int, streamID: Int32) {
+    /// Returns false when the body source had nothing after all.
+    func sendData(frameHeader: UnsafePointer<UInt8>, length: Int, streamID: Int32) -> Bool {
+        guard length > 0 else {
+            output.writeBytes(UnsafeRawBufferPointer(start: frameHeader, count: 9))
+            return true
+        }
+        guard var payload = delegate.session(self, takeBytes: length, from: streamID),
+              payload.readableBytes == length else { return false }
         output.writeBytes(UnsafeRawBufferPointer(start: frameHeader, count: 9))
-        guard length > 0 else { return }
-        var payload = delegate.session(self, takeBytes: length, from: streamID)
         if length <= 2048 {
             output.writeBuffer(&payload)
         } else {
             emitOutput()
+            flushedBytes += payload.readableBytes
             sink.write(payload)
         }
+        return true
+    }
+
+    // MARK: Deferred calls
+
+    /// What may be asked of a session while nghttp2 is busy elsewhere.
+    enum DeferredCall {
+        case response(HeaderBlock, streamID: Int32, hasBody: Bool, forwarded: Bool)
+        case resume(Int32)
+        case consume(Int32, Int)
+        case reset(Int32, UInt32)
+        case goAway(UInt32, String)
+        case shutdownNotice
+        case terminate(UInt32)
+        case ping
+    }
+
+    private func apply(_ call: DeferredCall, _ handle: OpaquePointer) {
+        switch call {
+        case .response(let headers, let id, let hasBody, let forwarded):
+            _ = headers.withNameValueArray(including: forwarded ? HopByHop.isForwardable : { _ in true }) { nva, n in
+                if hasBody {
+                    var provider = Self.dataProvider
+                    return nghttp2_submit_response(handle, id, nva, n, &provider)
+                }
+                return nghttp2_submit_response(handle, id, nva, n, nil)
+            }
+        case .resume(let id):
+            _ = nghttp2_session_resume_data(handle, id)
+        case .consume(let id, let count):
+            _ = nghttp2_session_consume_stream(handle, id, count)
+        case .reset(let id, let code):
+            _ = nghttp2_submit_rst_stream(handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, code)
+        case .goAway(let code, var message):
+            let last = nghttp2_session_get_last_proc_stream_id(handle)
+            message.withUTF8 { m in
+                _ = nghttp2_submit_goaway(handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, code, m.baseAddress, m.count)
+            }
+        case .shutdownNotice:
+            _ = nghttp2_submit_shutdown_notice(handle)
+        case .terminate(let code):
+            _ = nghttp2_session_terminate_session(handle, code)
+        case .ping:
+            _ = nghttp2_submit_ping(handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+        }
+    }
+
+    @inline(__always)
+    private func later(_ call: DeferredCall) {
+        guard handle != nil, !isClosed else { return }
+        deferred.append(call)
+        sink.sessionNeedsFlush()
+    }
+
+    /// Applies the deferred calls without writing (the peer is not reading:
+    /// resets and window changes still take effect, nothing piles up).
+    func applyDeferred() {
+        guard !isClosed, let handle else { return }
+        precondition(!busy, "HTTP2Session re-entered")
+        busy = true
+        defer { busy = false }
+        while let call = deferred.popFirst() { apply(call, handle) }
     }
 
     // MARK: Submitting
 
-    /// Submits a request (client side); returns the new stream's id.
+    /// Submits a request (client side) and returns the new stream's id. Only
+    /// from the connection's own flush (`UpstreamConnection.willFlush`), never
+    /// from inside another session's callback.
     func submitRequest(_ headers: HeaderBlock, hasBody: Bool,
                        including include: (UnsafeRawBufferPointer) -> Bool) throws -> Int32 {
         guard let handle, !isClosed else { throw HTTP2SessionError.nghttp2(-902, "session closed") }
+        precondition(!busy, "HTTP2Session re-entered")
         let id = headers.withNameValueArray(including: include) { nva, n -> Int32 in
             if hasBody {
                 var provider = Self.dataProvider
@@ -270,21 +394,15 @@ final class HTTP2Session {
         return id
     }
 
-    /// Submits response headers (server side); without a body the HEADERS
-    /// frame ends the stream (a gRPC trailers-only response).
-    func submitResponse(_ headers: HeaderBlock, on streamID: Int32, hasBody: Bool,
-                        including include: (UnsafeRawBufferPointer) -> Bool = { _ in true }) {
-        guard let handle, !isClosed else { return }
-        _ = headers.withNameValueArray(including: include) { nva, n -> Int32 in
-            if hasBody {
-                var provider = Self.dataProvider
-                return nghttp2_submit_response(handle, streamID, nva, n, &provider)
-            }
-            return nghttp2_submit_response(handle, streamID, nva, n, nil)
-        }
+    /// Response headers (server side), sent at the next flush; without a
+    /// body the HEADERS frame ends the stream (a gRPC trailers-only
+    /// response). `forwarded`: headers from a backend, hop-by-hop fields dropped.
+    func submitResponse(_ headers: HeaderBlock, on streamID: Int32, hasBody: Bool, forwarded: Bool = false) {
+        later(.response(headers, streamID: streamID, hasBody: hasBody, forwarded: forwarded))
     }
 
-    /// Submits trailers; may be called from `readableBytesOn` when the body ends.
+    /// Submits trailers; called from `readableBytesOn` when the body ends
+    /// (inside the session's own flush, which nghttp2 allows).
     func submitTrailer(_ headers: HeaderBlock, on streamID: Int32,
                        including include: (UnsafeRawBufferPointer) -> Bool = { _ in true }) {
         guard let handle, !isClosed else { return }
@@ -293,50 +411,37 @@ final class HTTP2Session {
         }
     }
 
-    func resumeData(_ streamID: Int32) {
-        guard let handle, !isClosed else { return }
-        _ = nghttp2_session_resume_data(handle, streamID)
-    }
+    /// The body of `streamID` has more bytes: ask for them at the next flush.
+    func resumeData(_ streamID: Int32) { later(.resume(streamID)) }
 
-    /// Re-opens the receive window for `count` bytes of `streamID` that the
-    /// other side has taken.
+    /// Re-opens the stream window of `streamID` for `count` bytes the other
+    /// side has taken (the connection window was re-opened on arrival).
     func consume(_ count: Int, on streamID: Int32) {
-        guard let handle, !isClosed, count > 0 else { return }
-        if nghttp2_session_consume(handle, streamID, count) != 0 {
-            _ = nghttp2_session_consume_connection(handle, count)
-        }
+        guard count > 0 else { return }
+        later(.consume(streamID, count))
     }
 
-    func resetStream(_ streamID: Int32, errorCode: UInt32) {
-        guard let handle, !isClosed else { return }
-        _ = nghttp2_submit_rst_stream(handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode)
-    }
+    func resetStream(_ streamID: Int32, errorCode: UInt32) { later(.reset(streamID, errorCode)) }
 
     /// Graceful GOAWAY: streams already opened finish; new ones are refused.
     func goAway(errorCode: UInt32 = NGHTTP2_NO_ERROR.rawValue, message: String = "") {
-        guard let handle, !isClosed else { return }
-        let last = nghttp2_session_get_last_proc_stream_id(handle)
-        var message = message
-        message.withUTF8 { m in
-            _ = nghttp2_submit_goaway(handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, errorCode,
-                                      m.baseAddress, m.count)
-        }
+        later(.goAway(errorCode, message))
     }
 
     /// The first GOAWAY of a graceful shutdown (last stream ID 2^31-1): the
     /// client stops opening streams, and those already on the wire are still
     /// served. `goAway()` a round trip later sets the real last stream ID.
     func shutdownNotice() {
-        guard let handle, !isClosed, role == .server else { return }
-        _ = nghttp2_submit_shutdown_notice(handle)
+        guard role == .server else { return }
+        later(.shutdownNotice)
     }
 
-    /// Ends the session at once: GOAWAY with `errorCode` is queued, every
-    /// stream is closed once it is sent, and nothing more is read.
-    func terminate(errorCode: UInt32) {
-        guard let handle, !isClosed else { return }
-        _ = nghttp2_session_terminate_session(handle, errorCode)
-    }
+    /// Ends the session: GOAWAY with `errorCode` is queued, every stream is
+    /// closed once it is sent, and nothing more is read.
+    func terminate(errorCode: UInt32) { later(.terminate(errorCode)) }
+
+    /// A PING whose ACK shows the peer is alive (`sessionReceivedPingAck`).
+    func ping() { later(.ping) }
 
     /// The highest stream id the session has processed (for a GOAWAY).
     var lastProcessedStreamID: Int32 {
@@ -357,5 +462,12 @@ final class HTTP2Session {
     var peerMaxConcurrentStreams: Int {
         guard let handle else { return 0 }
         return Int(nghttp2_session_get_remote_settings(handle, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS))
+    }
+
+    /// Streams the session can still open before stream IDs run out.
+    var streamIDsLeft: Int {
+        guard let handle else { return 0 }
+        let next = nghttp2_session_get_next_stream_id(handle)
+        return Int(max(0, (Int64(Int32.max) - Int64(next)) / 2))
     }
 }

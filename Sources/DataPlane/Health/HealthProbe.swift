@@ -1,5 +1,5 @@
 // One grpc.health.v1.Health/Check RPC to one endpoint, sent over the
-// worker's own upstream pool like any proxied RPC.
+// prober's dedicated connection.
 import CNGHTTP2
 import NIOCore
 
@@ -13,15 +13,15 @@ final class HealthProbe: UpstreamStream {
     private var streamID: Int32 = 0
     private var timer: Scheduled<Void>?
     private var done = false
-    private let completion: (_ healthy: Bool, _ detail: String) -> Void
+    private let completion: (_ healthy: Bool, _ detail: String, _ timedOut: Bool) -> Void
 
-    init(endpoint: Endpoint, service: String, timeout: TimeAmount, worker: Worker,
-         completion: @escaping (_ healthy: Bool, _ detail: String) -> Void) {
+    init(on connection: UpstreamConnection, authority: String, service: String, timeout: TimeAmount, worker: Worker,
+         completion: @escaping (_ healthy: Bool, _ detail: String, _ timedOut: Bool) -> Void) {
         self.completion = completion
         let ms = max(timeout.nanoseconds / 1_000_000, 1)
         request = HeaderBlock([
             (":method", "POST"), (":scheme", "http"), (":path", "/grpc.health.v1.Health/Check"),
-            (":authority", endpoint.name), ("content-type", "application/grpc"), ("te", "trailers"),
+            (":authority", authority), ("content-type", "application/grpc"), ("te", "trailers"),
             ("grpc-timeout", "\(ms)m"), ("user-agent", "portico-health-check"),
         ])
         // HealthCheckRequest { string service = 1; } behind the 5-byte gRPC prefix.
@@ -36,19 +36,21 @@ final class HealthProbe: UpstreamStream {
         body.ended = true
         timer = worker.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
             guard let self else { return }
-            if let c = self.connection, self.streamID != 0, let s = c.session {
-                s.resetStream(self.streamID, errorCode: NGHTTP2_CANCEL.rawValue)
-                worker.needsFlush(c)
-                c.detach(self, id: self.streamID)
-            } else {
-                self.connection?.detach(self, id: 0)
-            }
-            self.finish(false, "timed out after \(ms) ms")
+            self.cancel()
+            self.finish(false, "timed out after \(ms) ms", timedOut: true)
             worker.flushDirty()
         }
-        let c = endpoint.connectionForNewStream(worker: worker)
-        connection = c
-        c.attach(self)
+        self.connection = connection
+        connection.attach(self)
+    }
+
+    /// Withdraws the RPC (timeout, or the prober stopped).
+    func cancel() {
+        guard let c = connection else { return }
+        if streamID != 0, let s = c.session { s.resetStream(streamID, errorCode: NGHTTP2_CANCEL.rawValue) }
+        c.detach(self, id: streamID)
+        connection = nil
+        timer?.cancel()
     }
 
     static func varint(_ n: Int) -> [UInt8] {
@@ -63,12 +65,12 @@ final class HealthProbe: UpstreamStream {
         return out
     }
 
-    private func finish(_ healthy: Bool, _ detail: String) {
+    private func finish(_ healthy: Bool, _ detail: String, timedOut: Bool = false) {
         guard !done else { return }
         done = true
         timer?.cancel()
         connection = nil
-        completion(healthy, detail)
+        completion(healthy, detail, timedOut)
     }
 
     /// SERVING is field 1 (enum) = 1 in the first message of the response.
@@ -102,7 +104,9 @@ final class HealthProbe: UpstreamStream {
         if let c = connection, let s = c.session {
             s.consume(data.readableBytes, on: streamID)
         }
-        response.writeBuffer(&data)
+        // A health response is a few bytes; a backend sending more is not
+        // buffered without bound.
+        if response.readableBytes < 4096 { response.writeBuffer(&data) }
     }
 
     func upstreamTrailers(_ trailers: HeaderBlock) { status = trailers.value(of: "grpc-status") }

@@ -79,7 +79,7 @@ extension Endpoint {
     /// checks that is the next scheduled one; without, a connection that is
     /// up, or else a new one.
     private func ejectionTimeElapsed() {
-        guard ejection.ejected, !retired, healthChecker == nil else { return }
+        guard ejection.ejected, !retired, !hasActiveHealthCheck else { return }
         if connections.contains(where: { $0.state == .ready }) {
             endEjection("a connection is up")
         } else {
@@ -90,7 +90,7 @@ extension Endpoint {
     /// An active health check passed, or a connection came up.
     func checkSucceeded() {
         guard ejection.ejected, ejection.expired(now: .now()) else { return }
-        endEjection(healthChecker == nil ? "a new connection came up" : "a health check passed")
+        endEjection("a new connection came up")
     }
 
     func endEjection(_ why: String) {

@@ -23,6 +23,10 @@ final class DownstreamConnection: HTTP2Connection {
     private var oversized: Set<Int32> = []
     private var calmedDown = false
     private var quietSweeps = 0
+    /// Bytes held for this client (BufferBudget.swift).
+    var heldBytes = 0
+    /// Client keepalive: a PING is out since this (coarse) time.
+    private var pingSentAt: NIODeadline?
 
     override init(worker: Worker) {
         self.guarded = ConnectionGuard(limits: worker.limits.guarded, now: worker.now)
@@ -84,8 +88,15 @@ final class DownstreamConnection: HTTP2Connection {
         context.close(promise: nil)
     }
 
-    private var peerMetadata: Logger.Metadata {
-        ["peer": "\(context?.channel.remoteAddress?.description ?? "?")"]
+    private var peerMetadata: Logger.Metadata { ["peer": "\(peerDescription)"] }
+
+    var peerDescription: String { context?.channel.remoteAddress?.description ?? "?" }
+
+    /// The stream holding the most bytes, if any holds some.
+    func largestHolder() -> ProxyStream? {
+        var best: ProxyStream?
+        for s in streams.values where s.held > (best?.held ?? 0) { best = s }
+        return best
     }
 
     /// Cuts the connection for a broken limit: GOAWAY with the verdict's
@@ -107,7 +118,6 @@ final class DownstreamConnection: HTTP2Connection {
         calmedDown = true
         worker.logger.notice("closing client connection: \(verdict.reason)", metadata: peerMetadata)
         session.terminate(errorCode: verdict.errorCode)
-        worker.needsFlush(self)
     }
 
     /// Called by the worker's sweep with its coarse clock.
@@ -121,6 +131,7 @@ final class DownstreamConnection: HTTP2Connection {
                 context?.close(promise: nil)
             }
         }
+        if let k = worker.limits.clientKeepalive { keepaliveSweep(now: now, k) }
         // After GOAWAY with nothing left in flight, a client gets one more
         // sweep to close by itself.
         if goingAway && streams.isEmpty {
@@ -129,12 +140,30 @@ final class DownstreamConnection: HTTP2Connection {
         }
     }
 
+    /// Optional PING keepalive of idle clients: one that stopped answering
+    /// (a phone that lost its network) is closed after the timeout.
+    private func keepaliveSweep(now: NIODeadline, _ k: KeepaliveTiming) {
+        guard let session else { return }
+        if let sent = pingSentAt {
+            if now - sent >= k.timeout {
+                pingSentAt = nil
+                worker.counters.clientKeepaliveCloses += 1
+                worker.logger.debug("closing a client connection: no PING acknowledgement", metadata: peerMetadata)
+                context?.close(promise: nil)
+            }
+        } else if now - lastReadAt >= k.interval {
+            pingSentAt = now
+            session.ping()
+        }
+    }
+
+    override func sessionReceivedPingAck(_ s: HTTP2Session) { pingSentAt = nil }
+
     /// Sends GOAWAY: streams already open finish, new ones are refused.
     func goAway() {
         guard !goingAway, let session else { return }
         goingAway = true
         session.goAway()
-        worker.needsFlush(self)
     }
 
     // MARK: Abuse accounting
@@ -203,8 +232,11 @@ final class DownstreamConnection: HTTP2Connection {
             handleRequest(streamID, headers, endStream: endStream)
         } else if let trailers = incomingTrailers.removeValue(forKey: streamID) {
             if oversized.remove(streamID) != nil {
+                // The request may already be at the backend: not
+                // REFUSED_STREAM, which would tell the client a retry is safe.
                 worker.counters.oversizedHeaders += 1
-                s.resetStream(streamID, errorCode: NGHTTP2_REFUSED_STREAM.rawValue)
+                streams[streamID]?.fail(.resourceExhausted,
+                    "request trailers exceed the proxy's limit of \(parameters.maxHeaderListSize) bytes")
                 return
             }
             streams[streamID]?.downstreamEnded(trailers: trailers)
@@ -297,9 +329,9 @@ final class DownstreamConnection: HTTP2Connection {
         return .last(0, trailers: nil)
     }
 
-    override func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer {
+    override func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer? {
         if let stream = streams[streamID] { return stream.takeResponseBytes(count) }
         if localBodies[streamID] != nil { return localBodies[streamID]!.take(count) }
-        return ByteBuffer(repeating: 0, count: count)
+        return nil
     }
 }

@@ -14,6 +14,7 @@ enum Listener {
                 channel.eventLoop.makeCompletedFuture {
                     let worker = proxy.worker(for: channel.eventLoop)
                     guard ConnectionAdmission.admit(channel, proxy: proxy, worker: worker) else { return }
+                    try worker.limits.tcp.apply(to: channel)
                     let downstream = DownstreamConnection(worker: worker)
                     if let tls {
                         // The deadline runs from accept; the TLS handler goes in

@@ -132,6 +132,10 @@ final class MembershipClient: Sendable {
                 c.healthCheck = h
             }
             c.timeout = m.timeoutMilliseconds > 0 ? .milliseconds(Int64(m.timeoutMilliseconds)) : nil
+            if let b = m.circuitBreakers {
+                if let n = b.maxRequests { c.circuitBreakers.maxRequests = max(n, 1) }
+                if let n = b.maxPendingRequests { c.circuitBreakers.maxPendingRequests = max(n, 1) }
+            }
             c.endpoints = m.endpoints.map {
                 EndpointConfig(address: HostPort(host: $0.address, port: $0.port), ready: $0.ready,
                                serving: $0.serving, terminating: $0.terminating)

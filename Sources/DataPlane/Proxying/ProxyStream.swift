@@ -27,7 +27,7 @@ final class ProxyStream {
     /// Request bytes already sent upstream, kept so a refused attempt can be
     /// replayed on another endpoint; nil once that is no longer possible.
     private var replay: [ByteBuffer]? = []
-    private var replayBytes = 0
+    private(set) var replayBytes = 0
     /// Bytes at the head of `requestBody` whose window was already re-opened
     /// downstream (replayed data must not be counted twice).
     private var replayCredit = 0
@@ -35,6 +35,14 @@ final class ProxyStream {
     private(set) var responseStarted = false
     private(set) var upstreamAnswered = false
     private(set) var finished = false
+    /// Bytes this RPC holds (both queues and the replay copy), as charged to
+    /// its client connection and the worker (BufferBudget.swift).
+    var held = 0
+    /// Where the response bytes sent so far end within gRPC's framing: a
+    /// status may follow them only at a message boundary.
+    private var sentFrames = GRPCFraming()
+    /// Counted in the cluster's `activeRPCs` (circuit breaker).
+    private var countedActive = false
     private var deadline: Scheduled<Void>?
     var grpcStatus: String?
     var responseBytes = 0
@@ -56,10 +64,17 @@ final class ProxyStream {
 
     func start(timeout: TimeAmount?) {
         cluster.stats.rpcs += 1
+        if let overflow = cluster.requestOverflow {
+            fail(.unavailable, overflow)
+            return
+        }
+        cluster.activeRPCs += 1
+        countedActive = true
         if let timeout {
             deadline = worker.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
                 guard let self else { return }
-                self.fail(.deadlineExceeded, "deadline exceeded after \(Self.describe(timeout)) (portico)")
+                self.fail(.deadlineExceeded, "deadline exceeded after \(Self.describe(timeout)) (portico)",
+                          resetCode: NGHTTP2_CANCEL.rawValue)
                 self.worker.flushDirty()
             }
         }
@@ -75,6 +90,11 @@ final class ProxyStream {
             fail(.unavailable, reason)
             return
         }
+        let c = e.connectionForNewStream(worker: worker)
+        if c.wouldQueue, let overflow = cluster.pendingOverflow {
+            fail(.unavailable, overflow)
+            return
+        }
         if !tried.isEmpty {
             cluster.stats.retries += 1
             worker.counters.retries += 1
@@ -84,7 +104,6 @@ final class ProxyStream {
         lastEndpointName = e.name
         e.activeRPCs += 1
         e.totalRPCs += 1
-        let c = e.connectionForNewStream(worker: worker)
         upstream = c
         c.attach(self)
     }
@@ -108,6 +127,7 @@ final class ProxyStream {
             replayCredit += replayBytes
             replay = []
             replayBytes = 0
+            recount()
             attempt()
             return
         }
@@ -115,12 +135,6 @@ final class ProxyStream {
     }
 
     private func endAttempt(failed: Bool) {
-        // Response bytes still queued were received on this attempt's
-        // stream: give the connection window back now, the stream is done.
-        if let u = upstream, upstreamID != 0, let s = u.session, responseBody.bytes > 0 {
-            s.consume(responseBody.bytes, on: upstreamID)
-            worker.needsFlush(u)
-        }
         if let e = endpoint {
             e.activeRPCs -= 1
             if failed { e.failedRPCs += 1 }
@@ -139,6 +153,7 @@ final class ProxyStream {
         }
         requestBytes += data.readableBytes
         requestBody.append(data)
+        recount()
         wakeUpstream()
     }
 
@@ -156,9 +171,17 @@ final class ProxyStream {
             finished = true
             cancelUpstream()
         }
-        let credited = min(replayCredit, requestBody.bytes)
+        if countedActive {
+            countedActive = false
+            cluster.activeRPCs -= 1
+        }
+        // The stream is gone: its window no longer matters, its bytes go.
         replayCredit = 0
-        downstream.session?.consume(requestBody.discard() - credited, on: downstreamID)
+        _ = requestBody.discard()
+        _ = responseBody.discard()
+        replay = nil
+        replayBytes = 0
+        recount()
         durationNanoseconds = (NIODeadline.now() - startedAt).nanoseconds
         // A client that reset the stream before any status saw CANCELLED.
         let slot = grpcStatus == nil && errorCode != 0
@@ -171,7 +194,6 @@ final class ProxyStream {
     private func wakeUpstream() {
         guard let u = upstream, upstreamID != 0, let s = u.session else { return }
         s.resumeData(upstreamID)
-        worker.needsFlush(u)
     }
 
     // MARK: Upstream side: the request body source
@@ -186,6 +208,7 @@ final class ProxyStream {
                 replayBytes += count
             } else {
                 replay = nil
+                replayBytes = 0
             }
         }
         // Re-open the downstream window only for bytes not already credited.
@@ -193,8 +216,8 @@ final class ProxyStream {
         replayCredit -= credited
         if count - credited > 0, let s = downstream.session {
             s.consume(count - credited, on: downstreamID)
-            worker.needsFlush(downstream)
         }
+        recount()
         return chunk
     }
 
@@ -204,16 +227,16 @@ final class ProxyStream {
         upstreamAnswered = true
         replay = nil
         replayBytes = 0
+        recount()
         guard !finished, let s = downstream.session else { return }
         responseStarted = true
         if endStream {
             grpcStatus = headers.value(of: "grpc-status")
             responseBody.ended = true
-            s.submitResponse(headers, on: downstreamID, hasBody: false, including: HopByHop.isForwardable)
+            s.submitResponse(headers, on: downstreamID, hasBody: false, forwarded: true)
         } else {
-            s.submitResponse(headers, on: downstreamID, hasBody: true, including: HopByHop.isForwardable)
+            s.submitResponse(headers, on: downstreamID, hasBody: true, forwarded: true)
         }
-        worker.needsFlush(downstream)
     }
 
     func upstreamData(_ data: ByteBuffer) {
@@ -223,6 +246,7 @@ final class ProxyStream {
         }
         responseBytes += data.readableBytes
         responseBody.append(data)
+        recount()
         wakeDownstream()
     }
 
@@ -264,9 +288,8 @@ final class ProxyStream {
     }
 
     private func wakeDownstream() {
-        guard let s = downstream.session, responseStarted else { return }
+        guard let s = downstream.session, responseStarted, !finished || responseBody.trailers != nil else { return }
         s.resumeData(downstreamID)
-        worker.needsFlush(downstream)
     }
 
     // MARK: Downstream side: the response body source
@@ -275,17 +298,21 @@ final class ProxyStream {
 
     func takeResponseBytes(_ count: Int) -> ByteBuffer {
         let chunk = responseBody.take(count)
+        sentFrames.advance(over: chunk)
         if let u = upstream, upstreamID != 0, let s = u.session {
             s.consume(count, on: upstreamID)
-            worker.needsFlush(u)
         }
+        recount()
         return chunk
     }
 
     // MARK: Ending
 
     /// Ends the RPC with a status of the proxy's own and cancels upstream.
-    func fail(_ code: GRPCStatusCode, _ message: String) {
+    /// After the response started, the status goes in trailers only where
+    /// the bytes sent end on a message boundary; otherwise the stream is
+    /// reset (`resetCode`), so the client never sees half a message.
+    func fail(_ code: GRPCStatusCode, _ message: String, resetCode: UInt32 = NGHTTP2_INTERNAL_ERROR.rawValue) {
         guard !finished else { return }
         finished = true
         deadline?.cancel()
@@ -300,10 +327,33 @@ final class ProxyStream {
         } else if !responseBody.ended || responseBody.trailers == nil {
             _ = responseBody.discard()
             responseBody.ended = true
-            responseBody.trailers = ProxyResponses.trailers(code, message)
-            s.resumeData(downstreamID)
+            if sentFrames.atBoundary {
+                responseBody.trailers = ProxyResponses.trailers(code, message)
+                s.resumeData(downstreamID)
+            } else {
+                s.resetStream(downstreamID, errorCode: resetCode)
+            }
         }
-        worker.needsFlush(downstream)
+        recount()
+    }
+
+    /// Reset for holding more than the buffer budget allows: both sides
+    /// are told (the client with ENHANCE_YOUR_CALM, which it reads as
+    /// RESOURCE_EXHAUSTED) and every byte held is dropped.
+    func resetForMemory() {
+        let wasFinished = finished
+        finished = true
+        deadline?.cancel()
+        deadline = nil
+        if !wasFinished { cancelUpstream() }
+        grpcStatus = String(GRPCStatusCode.resourceExhausted.rawValue)
+        downstream.session?.resetStream(downstreamID, errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+        _ = requestBody.discard()
+        _ = responseBody.discard()
+        responseBody.ended = true
+        replay = nil
+        replayBytes = 0
+        recount()
     }
 
     /// Resets the upstream stream (CANCEL) or withdraws the pending attempt.
@@ -311,7 +361,6 @@ final class ProxyStream {
         guard let u = upstream else { return }
         if upstreamID != 0, let s = u.session {
             s.resetStream(upstreamID, errorCode: NGHTTP2_CANCEL.rawValue)
-            worker.needsFlush(u)
         }
         u.detach(self, id: upstreamID)
         endAttempt(failed: false)

@@ -14,6 +14,15 @@ struct ClusterStats: Sendable {
     var ejections = 0
     /// Ejections not made because `maxEjectionPercent` was reached.
     var ejectionsOverflow = 0
+    /// RPCs refused by a circuit breaker.
+    var breakerOverflows = BreakerOverflows()
+
+    struct BreakerOverflows: Sendable {
+        /// `maxRequests` was reached.
+        var requests = 0
+        /// `maxPendingRequests` was reached.
+        var pending = 0
+    }
 
     /// An RPC ended: its status and how long it took from request headers
     /// to the end of the stream.
@@ -33,6 +42,8 @@ struct ClusterStats: Sendable {
         healthChecksFailed += o.healthChecksFailed
         ejections += o.ejections
         ejectionsOverflow += o.ejectionsOverflow
+        breakerOverflows.requests += o.breakerOverflows.requests
+        breakerOverflows.pending += o.breakerOverflows.pending
     }
 }
 

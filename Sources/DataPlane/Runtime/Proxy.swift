@@ -16,6 +16,8 @@ public final class Proxy: Sendable {
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     let workers: [NIOLoopBound<Worker>]
+    /// Active health checking, once for the whole proxy (on the first loop).
+    private let healthChecks: NIOLoopBound<HealthCheckService>
     private let workersByLoop: [ObjectIdentifier: NIOLoopBound<Worker>]
     private let phaseValue = ManagedAtomic<Int>(ProxyPhase.starting.rawValue)
     /// `POST /healthcheck/fail` sets this: `/healthz` fails while serving on.
@@ -54,6 +56,13 @@ public final class Proxy: Sendable {
         limits.accessLog = config.accessLog
         limits.maxConnectionAge = .nanoseconds(config.maxConnectionAge.nanoseconds)
         limits.maxConnectionAgeGrace = .nanoseconds(config.maxConnectionAgeGrace.nanoseconds)
+        limits.workers = config.workers
+        limits.tcp = TCPOptions(config.limits)
+        limits.bufferPerConnection = config.limits.bufferPerConnection
+        limits.bufferPerWorker = config.limits.bufferPerWorker
+        limits.upstreamKeepalive = KeepaliveTiming(config.upstream.keepalive)
+        limits.clientKeepalive = KeepaliveTiming(config.limits.clientKeepalive)
+        limits.maxRequestsPerConnection = config.upstream.maxRequestsPerConnection
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: config.workers)
         self.group = group
@@ -66,6 +75,19 @@ public final class Proxy: Sendable {
             workers.append(w)
         }
         self.workers = workers
+        let first = workers[0]
+        let all = workers
+        self.healthChecks = try first.eventLoop.submit {
+            NIOLoopBound(HealthCheckService(worker: first.value) { result in
+                // Every worker applies every result to its own endpoints.
+                for w in all {
+                    w.eventLoop.execute {
+                        w.value.apply(result)
+                        w.value.flushDirty()
+                    }
+                }
+            }, eventLoop: first.eventLoop)
+        }.wait()
         var byLoop: [ObjectIdentifier: NIOLoopBound<Worker>] = [:]
         for w in workers { byLoop[ObjectIdentifier(w.eventLoop)] = w }
         self.workersByLoop = byLoop
@@ -93,7 +115,12 @@ public final class Proxy: Sendable {
     public func update(_ snapshot: RoutingSnapshot) -> EventLoopFuture<Void> {
         membershipVersion.withLockedValue { $0 = snapshot.version }
         let futures = workers.map { w in w.eventLoop.submit { w.value.apply(snapshot) } }
-        return EventLoopFuture.andAllSucceed(futures, on: group.any())
+        let checks = healthChecks
+        let health = checks.eventLoop.submit {
+            checks.value.apply(snapshot)
+            checks.value.worker.flushDirty()
+        }
+        return EventLoopFuture.andAllSucceed(futures + [health], on: group.any())
     }
 
     func worker(for loop: EventLoop) -> Worker {

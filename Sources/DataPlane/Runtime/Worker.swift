@@ -20,6 +20,11 @@ final class Worker {
 
     /// Downstream connections, for draining at shutdown.
     var downstreams: [ObjectIdentifier: DownstreamConnection] = [:]
+    /// Upstream connections (pools and health probers), for keepalive.
+    var upstreams: [ObjectIdentifier: UpstreamConnection] = [:]
+    /// Request and response bytes held for all client connections of this
+    /// worker (`limits.bufferPerWorker`; BufferBudget.swift).
+    var heldBytes = 0
     /// Accepted client connections (TLS handshakes included), for `maxConnectionsPerWorker`.
     var openConnections = 0
     /// A coarse clock: the time of the last sweep. Per-event code reads this
@@ -29,6 +34,9 @@ final class Worker {
 
     private var dirty: [HTTP2Connection] = []
     private var flushing = false
+    /// Sessions parsing input right now: no flush may start inside one
+    /// (nghttp2 is never re-entered); the read batch's end flushes instead.
+    var codecDepth = 0
     var random = FastRandom(seed: UInt64.random(in: 1...UInt64.max))
 
     init(eventLoop: EventLoop, index: Int, limits: WorkerLimits, logger: Logger) {
@@ -76,9 +84,21 @@ final class Worker {
             guard let self else { return }
             self.now = NIODeadline.now()
             for connection in self.downstreams.values { connection.sweep(now: self.now) }
+            if let k = self.limits.upstreamKeepalive {
+                for connection in self.upstreams.values {
+                    connection.keepaliveSweep(now: self.now, interval: k.interval, timeout: k.timeout)
+                }
+            }
             self.flushDirty()
             self.scheduleSweep()
         }
+    }
+
+    /// A result of the proxy's health prober for one endpoint.
+    func apply(_ result: HealthCheckResult) {
+        guard let cluster = clusters[result.cluster],
+              let endpoint = cluster.endpoints.first(where: { $0.address == result.address }) else { return }
+        endpoint.healthCheckCompleted(healthy: result.healthy, passed: result.passed, detail: result.detail)
     }
 
     /// Counts a connection closed (or refused) by a limit.
@@ -99,7 +119,7 @@ final class Worker {
     /// (read, timer, connect). Flushing one session can dirty another (a
     /// DATA frame sent upstream re-opens a downstream window), so loop.
     func flushDirty() {
-        if flushing { return }
+        if flushing || codecDepth > 0 { return }
         flushing = true
         defer { flushing = false }
         while let connection = dirty.popLast() {
@@ -109,8 +129,29 @@ final class Worker {
     }
 }
 
+/// HTTP/2 PING keepalive timing, as the worker's sweep uses it.
+struct KeepaliveTiming: Sendable {
+    var interval: TimeAmount
+    var timeout: TimeAmount
+
+    init?(_ config: KeepaliveConfig) {
+        guard config.enabled else { return nil }
+        interval = .nanoseconds(config.interval.nanoseconds)
+        timeout = .nanoseconds(config.timeout.nanoseconds)
+    }
+}
+
 /// Limits and timeouts every worker applies.
 struct WorkerLimits: Sendable {
+    /// Event loops of the proxy (circuit breakers are shared out among them).
+    var workers = 1
+    var tcp = TCPOptions()
+    /// Bytes held for one client connection, and for all of a worker's.
+    var bufferPerConnection = 4 << 20
+    var bufferPerWorker = 16 << 20
+    var upstreamKeepalive = KeepaliveTiming(UpstreamConfig().keepalive)
+    var clientKeepalive: KeepaliveTiming?
+    var maxRequestsPerConnection = 1_000_000
     var downstreamHTTP2 = HTTP2Parameters()
     var upstreamHTTP2 = HTTP2Parameters(maxConcurrentStreams: 0, initialStreamWindow: 1 << 20,
                                         connectionWindow: 8 << 20)
@@ -168,4 +209,12 @@ struct WorkerCounters: Sendable {
     var closedByLimit: [String: Int] = [:]
     /// Requests refused for headers larger than `http2.maxHeaderListSize`.
     var oversizedHeaders = 0
+    /// Upstream connections retired at `maxRequestsPerConnection`.
+    var upstreamRotations = 0
+    /// Connections closed because a keepalive PING went unanswered.
+    var keepaliveCloses = 0
+    var clientKeepaliveCloses = 0
+    /// Streams reset because their client connection, or the worker, held
+    /// more than its buffer budget; by direction ("request", "response").
+    var streamsResetForMemory: [String: Int] = [:]
 }

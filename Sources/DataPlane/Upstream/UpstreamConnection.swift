@@ -1,67 +1,98 @@
 // A connection to one backend: the client side of HTTP/2 (h2c, prior
 // knowledge), carrying many RPCs at once up to the backend's
-// MAX_CONCURRENT_STREAMS.
+// MAX_CONCURRENT_STREAMS. RPCs beyond that wait in the connection's own
+// queue (counted by the circuit breakers), never inside nghttp2.
 import CNGHTTP2
 import NIOCore
 import NIOPosix
+
+/// Who a connection works for: an endpoint's pool, or a health prober.
+protocol UpstreamConnectionOwner: AnyObject {
+    var name: String { get }
+    var socketAddress: SocketAddress { get }
+    var connectTimeout: ConfigDuration? { get }
+    /// The backend's SETTINGS_MAX_CONCURRENT_STREAMS as last seen.
+    var streamLimit: Int { get set }
+    func connected(_ c: UpstreamConnection)
+    func connectFailed(_ c: UpstreamConnection, error: Error)
+    /// `broken`: it had been up and went away without a GOAWAY of ours.
+    func connectionClosed(_ c: UpstreamConnection, broken: Bool)
+    /// RPCs waiting for a stream slot changed by `delta` (circuit breakers).
+    func pendingChanged(by delta: Int)
+}
 
 final class UpstreamConnection: HTTP2Connection {
     enum State { case connecting, ready, draining, closed }
 
     private(set) var state = State.connecting
     /// Strong: a retired endpoint lives until its last connection closes.
-    let endpoint: Endpoint
+    let owner: UpstreamConnectionOwner
     private var streams: [Int32: UpstreamStream] = [:]
-    /// RPCs waiting for the connection to come up.
-    private var pending: [UpstreamStream] = []
+    /// RPCs waiting to be submitted, in arrival order; `waits`: counted as
+    /// pending (they arrived while the connection could not take them).
+    private var pending: [(stream: UpstreamStream, waits: Bool)] = []
     /// Headers being received per stream (response headers or trailers).
     private var incoming: [Int32: HeaderBlock] = [:]
     private var closeWhenDrained = false
     private var everConnected = false
     private var sawSettings = false
+    /// Streams opened on this connection, for `maxRequestsPerConnection`.
+    private(set) var streamsOpened = 0
+    /// Keepalive: a PING is out since this (coarse) time.
+    private var pingSentAt: NIODeadline?
 
     override var role: HTTP2Session.Role { .client }
     override var parameters: HTTP2Parameters { worker.limits.upstreamHTTP2 }
 
-    init(endpoint: Endpoint, worker: Worker) {
-        self.endpoint = endpoint
+    init(owner: UpstreamConnectionOwner, worker: Worker) {
+        self.owner = owner
         super.init(worker: worker)
     }
 
     var load: Int { streams.count + pending.count }
 
-    /// Room for one more stream: the backend's advertised limit once known.
+    /// The most streams at once: the backend's advertised limit once known,
+    /// else what it advertised last time (so a burst spreads over new
+    /// connections before the first SETTINGS).
+    private var streamCapacity: Int {
+        sawSettings ? max(min(session?.peerMaxConcurrentStreams ?? 1, 1 << 20), 1) : owner.streamLimit
+    }
+
+    /// Room for one more stream.
     var hasCapacity: Bool {
         switch state {
-        // Before the backend's SETTINGS arrive, assume the limit it
-        // advertised last time, so a burst spreads over new connections.
-        case .connecting: return pending.count < endpoint.streamLimit
-        case .ready: return load < (sawSettings ? max(session?.peerMaxConcurrentStreams ?? 1, 1) : endpoint.streamLimit)
+        case .connecting, .ready: return load < streamCapacity && !retiring
         case .draining, .closed: return false
         }
     }
 
     /// Open or opening, and not going away.
-    var acceptsStreams: Bool { state == .connecting || state == .ready }
+    var acceptsStreams: Bool { (state == .connecting || state == .ready) && !retiring }
 
-    static func open(to endpoint: Endpoint, worker: Worker) -> UpstreamConnection {
-        let connection = UpstreamConnection(endpoint: endpoint, worker: worker)
+    /// Reached `maxRequestsPerConnection`: takes no new RPCs, closes when idle.
+    private var retiring: Bool { streamsOpened + pending.count >= worker.limits.maxRequestsPerConnection }
+
+    static func open(for owner: UpstreamConnectionOwner, worker: Worker) -> UpstreamConnection {
+        let connection = UpstreamConnection(owner: owner, worker: worker)
         let bound = NIOLoopBound(connection, eventLoop: worker.eventLoop)
-        let timeout = endpoint.connectTimeout.map { TimeAmount.nanoseconds($0.nanoseconds) }
+        let timeout = owner.connectTimeout.map { TimeAmount.nanoseconds($0.nanoseconds) }
             ?? worker.limits.connectTimeout
+        let tcp = worker.limits.tcp
         ClientBootstrap(group: worker.eventLoop)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try tcp.apply(to: channel)
                     try channel.pipeline.syncOperations.addHandler(bound.value)
                 }
             }
-            .connect(to: endpoint.socketAddress)
+            .connect(to: owner.socketAddress)
             .assumeIsolated()
             .whenFailure { error in
                 connection.connectFailed(error)
             }
+        worker.upstreams[ObjectIdentifier(connection)] = connection
         return connection
     }
 
@@ -70,38 +101,39 @@ final class UpstreamConnection: HTTP2Connection {
     override func sessionStarted() {
         state = .ready
         everConnected = true
-        endpoint.connected()
-        let waiting = pending
-        pending.removeAll()
-        for stream in waiting { submit(stream) }
+        owner.connected(self)
+        worker.needsFlush(self)
     }
 
+    /// The socket could not be created or connected (EMFILE, refused,
+    /// timeout): the connection leaves its pool and its RPCs go elsewhere.
     private func connectFailed(_ error: Error) {
         guard state == .connecting else { return }
         state = .closed
+        worker.upstreams.removeValue(forKey: ObjectIdentifier(self))
         worker.counters.upstreamConnectFailures += 1
-        endpoint.connectFailed(self)
-        let waiting = pending
-        pending.removeAll()
-        for stream in waiting {
-            stream.attemptFailed(retryable: true, status: .unavailable,
-                                 reason: "upstream connect error to \(endpoint.name): \(error)")
-        }
+        owner.connectFailed(self, error: error)
+        failPending(reason: "upstream connect error to \(owner.name): \(error)")
         worker.flushDirty()
     }
 
     override func connectionClosed() {
-        let wasDraining = state == .draining
+        let wasDraining = state == .draining || closeWhenDrained
         state = .closed
-        endpoint.connectionClosed(self, broken: everConnected && !wasDraining)
+        worker.upstreams.removeValue(forKey: ObjectIdentifier(self))
+        owner.connectionClosed(self, broken: everConnected && !wasDraining)
         let open = streams
         streams.removeAll()
         for stream in open.values { stream.upstreamClosed(errorCode: 0, connectionLost: true) }
+        failPending(reason: "upstream connection to \(owner.name) closed")
+    }
+
+    private func failPending(reason: String) {
         let waiting = pending
         pending.removeAll()
-        for stream in waiting {
-            stream.attemptFailed(retryable: true, status: .unavailable,
-                                 reason: "upstream connection to \(endpoint.name) closed")
+        for p in waiting {
+            if p.waits { owner.pendingChanged(by: -1) }
+            p.stream.attemptFailed(retryable: true, status: .unavailable, reason: reason)
         }
     }
 
@@ -112,29 +144,62 @@ final class UpstreamConnection: HTTP2Connection {
         if load == 0 { context?.close(promise: nil) }
     }
 
+    /// Closes at once (keepalive timeout, a probe that timed out): every RPC
+    /// on it fails (and is retried where nothing went downstream yet).
+    func abort(_ why: String) {
+        worker.logger.notice("closing upstream connection to \(owner.name): \(why)")
+        context?.close(promise: nil)
+    }
+
     // MARK: Streams
 
     func attach(_ stream: UpstreamStream) {
         switch state {
-        case .connecting: pending.append(stream)
-        case .ready: submit(stream)
+        case .connecting, .ready:
+            let waits = state == .connecting || streams.count + pending.count >= streamCapacity
+            if waits { owner.pendingChanged(by: 1) }
+            pending.append((stream, waits))
+            worker.needsFlush(self)
         case .draining, .closed:
             stream.attemptFailed(retryable: true, status: .unavailable,
-                                 reason: "upstream connection to \(endpoint.name) is closing")
+                                 reason: "upstream connection to \(owner.name) is closing")
         }
     }
 
-    private func submit(_ stream: UpstreamStream) {
-        guard let session else { return }
+    /// Whether an RPC attached now would wait (connecting, or no free stream).
+    var wouldQueue: Bool { state == .connecting || streams.count + pending.count >= streamCapacity }
+
+    /// Submits waiting RPCs while the backend has streams free; from the
+    /// connection's own flush, so no other session's callback is on the stack.
+    override func willFlush(_ session: HTTP2Session) {
+        guard state == .ready else { return }
+        while !pending.isEmpty, streams.count < streamCapacity {
+            let (stream, waits) = pending.removeFirst()
+            if waits { owner.pendingChanged(by: -1) }
+            submit(stream, session)
+            if state != .ready { break }
+        }
+    }
+
+    private func submit(_ stream: UpstreamStream, _ session: HTTP2Session) {
         do {
+            guard session.streamIDsLeft > 0 else { throw UpstreamError("stream IDs exhausted") }
             let id = try session.submitRequest(stream.request, hasBody: stream.requestHasBody,
                                                including: HopByHop.isForwardable)
             streams[id] = stream
+            streamsOpened += 1
             stream.submitted(on: self, id: id)
-            worker.needsFlush(self)
+            if retiring {
+                // Rotation: the backend sees a graceful end of this connection.
+                worker.counters.upstreamRotations += 1
+                closeWhenIdle()
+            }
         } catch {
+            // Whatever nghttp2 refused, this connection takes no more streams.
+            worker.logger.notice("upstream connection to \(owner.name) cannot open streams (\(error)); draining it")
+            closeWhenIdle()
             stream.attemptFailed(retryable: true, status: .unavailable,
-                                 reason: "cannot open a stream to \(endpoint.name): \(error)")
+                                 reason: "cannot open a stream to \(owner.name): \(error)")
         }
     }
 
@@ -142,17 +207,40 @@ final class UpstreamConnection: HTTP2Connection {
     func detach(_ stream: UpstreamStream, id: Int32) {
         if id != 0 {
             streams.removeValue(forKey: id)
-        } else {
-            pending.removeAll { $0 === stream }
+        } else if let i = pending.firstIndex(where: { $0.stream === stream }) {
+            if pending[i].waits { owner.pendingChanged(by: -1) }
+            pending.remove(at: i)
         }
         if closeWhenDrained && load == 0 { context?.close(promise: nil) }
     }
+
+    // MARK: Keepalive
+
+    /// From the worker's sweep: PING a connection that has been quiet for
+    /// the keepalive interval, and close one whose PING went unanswered for
+    /// the timeout (a frozen or vanished backend that never closed).
+    func keepaliveSweep(now: NIODeadline, interval: TimeAmount, timeout: TimeAmount) {
+        guard state == .ready || state == .draining, let session else { return }
+        if let sent = pingSentAt {
+            if now - sent >= timeout {
+                worker.counters.keepaliveCloses += 1
+                abort("no PING acknowledgement within \(ProxyStream.describe(timeout))")
+            }
+            return
+        }
+        if now - lastReadAt >= interval {
+            pingSentAt = now
+            session.ping()
+        }
+    }
+
+    override func sessionReceivedPingAck(_ s: HTTP2Session) { pingSentAt = nil }
 
     // MARK: Session events
 
     override func sessionReceivedSettings(_ s: HTTP2Session) {
         sawSettings = true
-        endpoint.streamLimit = max(min(s.peerMaxConcurrentStreams, 1 << 20), 1)
+        owner.streamLimit = max(min(s.peerMaxConcurrentStreams, 1 << 20), 1)
     }
 
     override func session(_ s: HTTP2Session, goAwayLastStreamID: Int32, errorCode: UInt32) {
@@ -160,6 +248,13 @@ final class UpstreamConnection: HTTP2Connection {
         // (and retried); the rest finish here. New RPCs open a new connection.
         if state == .ready { state = .draining }
         closeWhenDrained = true
+        let waiting = pending
+        pending.removeAll()
+        for p in waiting {
+            if p.waits { owner.pendingChanged(by: -1) }
+            p.stream.attemptFailed(retryable: true, status: .unavailable,
+                                   reason: "upstream \(owner.name) is going away")
+        }
     }
 
     override func session(_ s: HTTP2Session, beginHeadersOn streamID: Int32) {
@@ -206,7 +301,13 @@ final class UpstreamConnection: HTTP2Connection {
         streams[streamID]?.requestChunk(max: max) ?? .deferred
     }
 
-    override func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer {
-        streams[streamID]?.takeRequestBytes(count) ?? ByteBuffer(repeating: 0, count: count)
+    override func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer? {
+        streams[streamID]?.takeRequestBytes(count)
     }
+}
+
+/// A failure the proxy itself detects on an upstream connection.
+struct UpstreamError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
