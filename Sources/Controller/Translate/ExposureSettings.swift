@@ -1,6 +1,7 @@
 // The `portico.dev/` annotations of one Service, parsed and checked.
 import Foundation
 import KubeClient
+import Membership
 
 /// What a Service's annotations ask for, before endpoints are attached.
 public struct ExposureSettings: Sendable, Equatable {

@@ -41,6 +41,8 @@ struct ClusterSnapshot: Sendable {
 struct WorkerSnapshot: Sendable {
     var counters: WorkerCounters
     var clusters: [ClusterSnapshot]
+    /// Request and response bytes held for clients (BufferBudget.swift).
+    var heldBytes = 0
 }
 
 extension Worker {
@@ -63,7 +65,7 @@ extension Worker {
                         ejectionRemaining: remaining, ejectionTime: x.duration.nanoseconds)
                 })
         }
-        return WorkerSnapshot(counters: counters, clusters: clusters)
+        return WorkerSnapshot(counters: counters, clusters: clusters, heldBytes: heldBytes)
     }
 }
 

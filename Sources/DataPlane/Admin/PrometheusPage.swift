@@ -16,7 +16,12 @@ extension AdminPages {
             c.maxAgeGoAways += s.counters.maxAgeGoAways
             c.oversizedHeaders += s.counters.oversizedHeaders
             c.closedByLimit.merge(s.counters.closedByLimit, uniquingKeysWith: +)
+            c.upstreamRotations += s.counters.upstreamRotations
+            c.keepaliveCloses += s.counters.keepaliveCloses
+            c.clientKeepaliveCloses += s.counters.clientKeepaliveCloses
+            c.streamsResetForMemory.merge(s.counters.streamsResetForMemory, uniquingKeysWith: +)
         }
+        let held = snapshots.reduce(0) { $0 + $1.heldBytes }
         var out = PrometheusText()
         out.family("portico_downstream_connections", "gauge", "Open client connections.",
                    [("", c.downstreamConnections)])
@@ -40,6 +45,18 @@ extension AdminPages {
                    [("", c.upstreamConnectFailures)])
         out.family("portico_upstream_retries_total", "counter", "RPC attempts retried on another endpoint.",
                    [("", c.retries)])
+        out.family("portico_upstream_rotations_total", "counter",
+                   "Upstream connections retired at upstream.maxRequestsPerConnection.", [("", c.upstreamRotations)])
+        out.family("portico_keepalive_closes_total", "counter",
+                   "Connections closed because a keepalive PING went unanswered, by side.",
+                   [(PrometheusText.labels(["side": "upstream"]), c.keepaliveCloses),
+                    (PrometheusText.labels(["side": "downstream"]), c.clientKeepaliveCloses)])
+        out.family("portico_buffered_bytes", "gauge",
+                   "Request and response bytes held for clients (limits.bufferPerConnection, bufferPerWorker).",
+                   [("", held)])
+        out.family("portico_streams_reset_for_memory_total", "counter",
+                   "Streams reset because their client connection or worker held more than its buffer budget, by the direction holding the most.",
+                   ["request", "response"].map { (PrometheusText.labels(["direction": $0]), c.streamsResetForMemory[$0] ?? 0) })
 
         let clusters = merged(snapshots)
         func perCluster(_ value: (ClusterStats) -> Int) -> [(String, Int)] {
@@ -72,6 +89,15 @@ extension AdminPages {
         out.family("portico_cluster_health_checks_total", "counter", "Active gRPC health checks by result.", checks)
         out.family("portico_cluster_ejections_total", "counter",
                    "Endpoints ejected for consecutive failures (outlier detection).", perCluster(\.ejections))
+        var overflows: [(String, Int)] = []
+        for cl in clusters {
+            overflows.append((PrometheusText.labels(["cluster": cl.name, "limit": "max_requests"]),
+                              cl.stats.breakerOverflows.requests))
+            overflows.append((PrometheusText.labels(["cluster": cl.name, "limit": "max_pending_requests"]),
+                              cl.stats.breakerOverflows.pending))
+        }
+        out.family("portico_cluster_circuit_breaker_overflows_total", "counter",
+                   "RPCs refused with UNAVAILABLE because a circuit breaker limit was reached.", overflows)
         out.family("portico_cluster_ejections_overflow_total", "counter",
                    "Ejections not made because maxEjectionPercent of the cluster was out already.",
                    perCluster(\.ejectionsOverflow))

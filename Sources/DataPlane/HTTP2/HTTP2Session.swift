@@ -112,6 +112,8 @@ final class HTTP2Session {
     private var deferred = CircularBuffer<DeferredCall>(initialCapacity: 8)
     /// An nghttp2 call of this session is on the stack.
     private var busy = false
+    /// DATA frames sent: a peer's WINDOW_UPDATEs are judged against them.
+    private(set) var dataFramesSent = 0
 
     init(role: Role, parameters: HTTP2Parameters, allocator: ByteBufferAllocator) throws {
         self.role = role
@@ -296,6 +298,7 @@ final class HTTP2Session {
     /// buffer (small payloads are copied; a separate write costs more).
     /// Returns false when the body source had nothing after all.
     func sendData(frameHeader: UnsafePointer<UInt8>, length: Int, streamID: Int32) -> Bool {
+        dataFramesSent &+= 1
         guard length > 0 else {
             output.writeBytes(UnsafeRawBufferPointer(start: frameHeader, count: 9))
             return true

