@@ -112,7 +112,7 @@ final class HealthProbe: UpstreamStream {
     func upstreamTrailers(_ trailers: HeaderBlock) { status = trailers.value(of: "grpc-status") }
     func upstreamEnded() {}
 
-    func upstreamClosed(errorCode: UInt32, connectionLost: Bool) {
+    func upstreamClosed(errorCode: UInt32, connectionLost: Bool, frozen: Bool) {
         if connectionLost { return finish(false, "connection lost") }
         guard let status else { return finish(false, "stream reset (HTTP/2 error \(errorCode))") }
         guard status == "0" else { return finish(false, "grpc-status \(status)") }

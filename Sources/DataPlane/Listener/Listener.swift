@@ -10,6 +10,9 @@ enum Listener {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // One read per connection per loop turn: a client uploading as
+            // fast as it can gets its turn like every other, not four.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let worker = proxy.worker(for: channel.eventLoop)

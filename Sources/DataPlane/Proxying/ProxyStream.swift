@@ -263,7 +263,7 @@ final class ProxyStream {
     }
 
     /// The upstream stream closed; `errorCode` is its RST_STREAM code or 0.
-    func upstreamClosed(errorCode: UInt32, connectionLost: Bool) {
+    func upstreamClosed(errorCode: UInt32, connectionLost: Bool, frozen: Bool) {
         let complete = responseBody.ended
         if complete && errorCode == 0 {
             endpoint?.recordResponse(unavailable: grpcStatus == "14")
@@ -272,8 +272,10 @@ final class ProxyStream {
         }
         let name = endpoint?.name ?? "?"
         if connectionLost {
-            attemptFailed(retryable: false, status: .unavailable,
-                          reason: "upstream connection to \(name) in cluster \"\(cluster.config.name)\" was lost")
+            attemptFailed(retryable: frozen, status: .unavailable,
+                          reason: frozen
+                              ? "upstream \(name) in cluster \"\(cluster.config.name)\" stopped answering (keepalive timeout)"
+                              : "upstream connection to \(name) in cluster \"\(cluster.config.name)\" was lost")
         } else if errorCode == NGHTTP2_REFUSED_STREAM.rawValue {
             attemptFailed(retryable: true, status: .unavailable,
                           reason: "upstream \(name) refused the stream")

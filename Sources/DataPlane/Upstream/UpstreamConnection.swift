@@ -40,6 +40,8 @@ final class UpstreamConnection: HTTP2Connection {
     private(set) var streamsOpened = 0
     /// Keepalive: a PING is out since this (coarse) time.
     private var pingSentAt: NIODeadline?
+    /// Closed by the proxy because the backend stopped answering.
+    private var frozen = false
 
     override var role: HTTP2Session.Role { .client }
     override var parameters: HTTP2Parameters { worker.limits.upstreamHTTP2 }
@@ -78,6 +80,7 @@ final class UpstreamConnection: HTTP2Connection {
         let timeout = owner.connectTimeout.map { TimeAmount.nanoseconds($0.nanoseconds) }
             ?? worker.limits.connectTimeout
         let tcp = worker.limits.tcp
+        worker.upstreams[ObjectIdentifier(connection)] = connection
         ClientBootstrap(group: worker.eventLoop)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -90,9 +93,13 @@ final class UpstreamConnection: HTTP2Connection {
             .connect(to: owner.socketAddress)
             .assumeIsolated()
             .whenFailure { error in
-                connection.connectFailed(error)
+                // A socket that cannot even be created (EMFILE) fails at
+                // once, inside this call: handle it on the next turn, once
+                // the owner holds the connection and can let it go.
+                worker.eventLoop.assumeIsolated().execute {
+                    connection.connectFailed(error)
+                }
             }
-        worker.upstreams[ObjectIdentifier(connection)] = connection
         return connection
     }
 
@@ -101,7 +108,6 @@ final class UpstreamConnection: HTTP2Connection {
     override func sessionStarted() {
         state = .ready
         everConnected = true
-        owner.connected(self)
         worker.needsFlush(self)
     }
 
@@ -124,7 +130,7 @@ final class UpstreamConnection: HTTP2Connection {
         owner.connectionClosed(self, broken: everConnected && !wasDraining)
         let open = streams
         streams.removeAll()
-        for stream in open.values { stream.upstreamClosed(errorCode: 0, connectionLost: true) }
+        for stream in open.values { stream.upstreamClosed(errorCode: 0, connectionLost: true, frozen: frozen) }
         failPending(reason: "upstream connection to \(owner.name) closed")
     }
 
@@ -147,6 +153,7 @@ final class UpstreamConnection: HTTP2Connection {
     /// Closes at once (keepalive timeout, a probe that timed out): every RPC
     /// on it fails (and is retried where nothing went downstream yet).
     func abort(_ why: String) {
+        frozen = true
         worker.logger.notice("closing upstream connection to \(owner.name): \(why)")
         context?.close(promise: nil)
     }
@@ -239,8 +246,12 @@ final class UpstreamConnection: HTTP2Connection {
     // MARK: Session events
 
     override func sessionReceivedSettings(_ s: HTTP2Session) {
+        let first = !sawSettings
         sawSettings = true
         owner.streamLimit = max(min(s.peerMaxConcurrentStreams, 1 << 20), 1)
+        // The backend's SETTINGS, not the TCP handshake, show it is alive:
+        // a frozen process's kernel still accepts connections.
+        if first { owner.connected(self) }
     }
 
     override func session(_ s: HTTP2Session, goAwayLastStreamID: Int32, errorCode: UInt32) {
@@ -292,7 +303,7 @@ final class UpstreamConnection: HTTP2Connection {
     override func session(_ s: HTTP2Session, streamClosed streamID: Int32, errorCode: UInt32) {
         incoming.removeValue(forKey: streamID)
         if let stream = streams.removeValue(forKey: streamID) {
-            stream.upstreamClosed(errorCode: errorCode, connectionLost: false)
+            stream.upstreamClosed(errorCode: errorCode, connectionLost: false, frozen: false)
         }
         if closeWhenDrained && load == 0 { context?.close(promise: nil) }
     }

@@ -14,7 +14,11 @@ protocol UpstreamStream: AnyObject {
     func upstreamData(_ data: ByteBuffer)
     func upstreamTrailers(_ trailers: HeaderBlock)
     func upstreamEnded()
-    func upstreamClosed(errorCode: UInt32, connectionLost: Bool)
+    /// The upstream stream closed; `errorCode` is its RST_STREAM code or 0.
+    /// `connectionLost`: the connection went away under it; `frozen`: the
+    /// proxy closed it because the backend stopped answering (keepalive), so
+    /// an RPC it never answered may go to another endpoint.
+    func upstreamClosed(errorCode: UInt32, connectionLost: Bool, frozen: Bool)
     func attemptFailed(retryable: Bool, status: GRPCStatusCode, reason: String)
 }
 

@@ -23,7 +23,8 @@ struct ProxyUnderTest {
 
     /// Writes a config and starts the proxy; waits until its port accepts.
     static func start(_ clusters: [ProxyCluster], tls: Bool = true, workers: Int = 2,
-                      extraYAML: String = "", arguments: [String] = []) async throws -> ProxyUnderTest {
+                      extraYAML: String = "", arguments: [String] = [],
+                      launcher: [String] = []) async throws -> ProxyUnderTest {
         let ports = try PortAllocator.freePorts(3)
         let certificates = tls ? try TestCertificates.shared() : nil
         var yaml = "listen: 127.0.0.1:\(ports[0])\nadmin: 127.0.0.1:\(ports[1])\nhealth: 127.0.0.1:\(ports[2])\n"
@@ -41,7 +42,16 @@ struct ProxyUnderTest {
         let file = FileManager.default.temporaryDirectory
             .appendingPathComponent("portico-\(UUID().uuidString).yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
-        let process = try ManagedProcess.start("portico-proxy", arguments: ["--config", file.path] + arguments)
+        let process: ManagedProcess
+        if let program = launcher.first {
+            // A wrapper that execs the proxy (e.g. prlimit), so the pid is the proxy's.
+            process = try ManagedProcess(executable: URL(fileURLWithPath: program),
+                                         arguments: Array(launcher.dropFirst())
+                                             + [try BuildProducts.executable("portico-proxy").path, "--config", file.path]
+                                             + arguments)
+        } else {
+            process = try ManagedProcess.start("portico-proxy", arguments: ["--config", file.path] + arguments)
+        }
         try await process.waitForPort(ports[0])
         // The admin port is bound right after the listener.
         try await process.waitForPort(ports[1])
