@@ -164,9 +164,10 @@ final class HTTP2Session {
         if role == .server {
             settings.append(.init(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue),
                                   value: parameters.maxConcurrentStreams))
-            // RFC 9218: the proxy ignores RFC 7540 priorities, so PRIORITY
-            // frames cost nothing beyond parsing.
-            settings.append(.init(settings_id: Int32(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES.rawValue), value: 1))
+            // RFC 7540 priorities stay on: with them nghttp2 remembers
+            // recently closed streams and checks PRIORITY frames, which RFC
+            // 9113 requires (frames on closed streams, self-dependencies);
+            // PRIORITY floods are bounded by the control-frame limit.
         } else {
             settings.append(.init(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0))
         }
@@ -209,6 +210,12 @@ final class HTTP2Session {
         if arrivedBytes > 0, !isClosed {
             _ = nghttp2_session_consume_connection(handle, arrivedBytes)
             arrivedBytes = 0
+        }
+        if rc >= 0, nghttp2_session_want_read(handle) == 0, nghttp2_session_want_write(handle) != 0 {
+            // nghttp2 found a connection error and queued its GOAWAY: what
+            // the input asked for before the error is not answered (RFC
+            // 9113 §5.4.1, the connection is over).
+            deferred.removeAll()
         }
         if rc < 0 {
             switch Int32(rc) {

@@ -1,8 +1,8 @@
 // Passive health checking (Envoy's outlier detection): connect errors,
 // broken connections, stream resets and UNAVAILABLE responses in a row eject
-// an endpoint for base × n (capped), n counting its recent ejections. Once
-// that time is up, the next active health check, or without one the next
-// connection that comes up, returns it to service. Each worker judges the
+// an endpoint for base × n (capped), n counting its recent ejections. A
+// passing active health check returns it at once (Envoy's default); without
+// active checks, the next connection that comes up once the time is up does. Each worker judges the
 // endpoints on what its own RPCs see, like everything else on the worker.
 import NIOCore
 

@@ -73,6 +73,15 @@ final class DownstreamConnection: HTTP2Connection {
             return
         }
         worker.counters.protocolErrors += 1
+        if case .badClientMagic = error, !Self.looksLikeHTTP1(input) {
+            // Not HTTP at all: the preface is wrong (RFC 9113 §3.4).
+            worker.logger.debug("closing client connection: invalid HTTP/2 connection preface", metadata: peerMetadata)
+            session?.close()
+            context.writeAndFlush(wrapOutboundOut(HTTP2Session.goAwayFrame(
+                lastStreamID: 0, errorCode: NGHTTP2_PROTOCOL_ERROR.rawValue,
+                allocator: context.channel.allocator))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
+        }
         if case .badClientMagic = error {
             // Most likely HTTP/1.1 (curl, a browser, a health checker): answer
             // in its own protocol instead of dropping the connection.
@@ -88,6 +97,22 @@ final class DownstreamConnection: HTTP2Connection {
         // nghttp2 has queued a GOAWAY for most protocol errors: send it, then close.
         flushSession()
         context.close(promise: nil)
+    }
+
+    /// The first bytes are an HTTP/1.x request line (`METHOD SP target SP HTTP/1.`).
+    /// A line cut short by the read counts when its method so far is letters.
+    static func looksLikeHTTP1(_ input: ByteBuffer) -> Bool {
+        let (line, complete) = input.withUnsafeReadableBytes { bytes -> ([UInt8], Bool) in
+            let line = Array(bytes.prefix(while: { $0 != 0x0D && $0 != 0x0A }).prefix(8192))
+            return (line, line.count < bytes.count)
+        }
+        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
+        if !complete {
+            return !line.isEmpty && parts[0].allSatisfy({ $0 >= 0x41 && $0 <= 0x5A })
+        }
+        guard parts.count == 3, !parts[0].isEmpty,
+              parts[0].allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else { return false }
+        return parts[2].starts(with: Array("HTTP/1.".utf8))
     }
 
     private var peerMetadata: Logger.Metadata { ["peer": "\(peerDescription)"] }
