@@ -35,4 +35,18 @@ import TestUtilities
             }
         }
     }
+
+    /// Bytes that are neither the HTTP/2 preface nor an HTTP/1.x request
+    /// line: GOAWAY PROTOCOL_ERROR (RFC 9113 §3.4), then the close.
+    @Test func invalidPrefaceGetsGoAwayProtocolError() async throws {
+        try await ProxyFixture.with(echoCount: 1, reverseCount: 0, tls: false) { f in
+            let raw = try await RawHTTP2Client.connect(port: f.proxy.port)
+            await raw.send(Array("INVALID CONNECTION PREFACE\r\n\r\n".utf8))
+            #expect(await raw.waitUntilClosed(timeout: .seconds(5)))
+            #expect(raw.goAway?.errorCode == HTTP2ErrorCode.protocolError, "\(String(describing: raw.goAway))")
+            // HTTP/1.1 still gets its own answer (ProxyEdgeTests), and gRPC works.
+            let reply = try await f.withClient { client in try await client.echo("after") }
+            #expect(reply.content == "after")
+        }
+    }
 }
