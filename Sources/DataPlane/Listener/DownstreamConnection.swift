@@ -280,39 +280,17 @@ final class DownstreamConnection: HTTP2Connection {
     private func handleRequest(_ id: Int32, _ headers: HeaderBlock, endStream: Bool) {
         guard let session else { return }
         worker.counters.downstreamRPCs += 1
-        guard let request = GRPCRequestHead(headers) else {
-            respondHTTP(id, status: 415, "portico: only gRPC requests are proxied (content-type: application/grpc)\n")
-            return
+        switch worker.routes.decide(headers) {
+        case .httpError(let status, let text):
+            respondHTTP(id, status: status, text)
+        case .grpcStatus(let code, let message):
+            session.submitResponse(ProxyResponses.trailersOnly(code, message), on: id, hasBody: false)
+        case .proxy(let cluster, let hashKey, let timeout):
+            let stream = ProxyStream(downstream: self, id: id, request: headers, cluster: cluster, hashKey: hashKey)
+            if endStream { stream.requestBody.ended = true }
+            streams[id] = stream
+            stream.start(timeout: timeout)
         }
-        guard request.isPost else {
-            respondHTTP(id, status: 405, "portico: gRPC requests use POST\n")
-            return
-        }
-        guard let service = request.service else {
-            session.submitResponse(ProxyResponses.trailersOnly(.unimplemented,
-                                   "malformed gRPC path \"\(request.path)\" (expected /package.Service/Method)"),
-                                   on: id, hasBody: false)
-            return
-        }
-        guard let cluster = worker.routes[service] else {
-            session.submitResponse(ProxyResponses.trailersOnly(.unimplemented,
-                                   "unknown service \(service): no route in portico"), on: id, hasBody: false)
-            return
-        }
-        var hashKey: UInt64?
-        if cluster.config.lbPolicy == .ringHash, let header = cluster.config.hashHeader,
-           let i = headers.index(ofName: header) {
-            hashKey = headers.withValueBytes(at: i) { Hashing.fnv1a($0) }
-        }
-        let stream = ProxyStream(downstream: self, id: id, request: headers, cluster: cluster, hashKey: hashKey)
-        if endStream { stream.requestBody.ended = true }
-        streams[id] = stream
-        var timeout = request.timeout
-        if let routeTimeout = cluster.config.timeout {
-            let t = TimeAmount.nanoseconds(routeTimeout.nanoseconds)
-            timeout = timeout.map { min($0, t) } ?? t
-        }
-        stream.start(timeout: timeout)
     }
 
     private func respondHTTP(_ id: Int32, status: Int, _ text: String) {

@@ -13,8 +13,8 @@ final class Worker {
     /// Lines of the access log not yet written (used when `accessLog` is on).
     let accessLog: AccessLogWriter
 
-    /// gRPC service name → cluster: the per-RPC routing lookup.
-    private(set) var routes: [String: Cluster] = [:]
+    /// gRPC service name → cluster: the per-RPC routing decision.
+    private(set) var routes = RouteTable()
     private(set) var clusters: [String: Cluster] = [:]
     private(set) var membershipVersion = "static"
 
@@ -62,12 +62,8 @@ final class Worker {
             }
         }
         for (name, old) in clusters where next[name] == nil { old.retire() }
-        var routes: [String: Cluster] = [:]
-        for cluster in next.values {
-            for service in cluster.config.grpcServices { routes[service] = cluster }
-        }
         self.clusters = next
-        self.routes = routes
+        self.routes = RouteTable(next.values)
         self.membershipVersion = snapshot.version
     }
 
