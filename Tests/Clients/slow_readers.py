@@ -1,8 +1,6 @@
 #!/usr/bin/env python3
 # The slow-reader attack: server-streaming RPCs with huge HTTP/2 windows whose responses are never read.
 import argparse
-import json
-import signal
 import sys
 import threading
 import time
@@ -84,35 +82,20 @@ class Attack:
         finally:
             done.release()
 
+    def stop(self):
+        """Closes every connection (also waking a writer blocked on a full socket)."""
+        with self.lock:
+            connections = list(self.connections)
+        for conn in connections:
+            conn.abort()
+
     def report(self):
         with self.lock:
             return {**self.counts, "early_status": self.early_status, "errors": self.errors}
 
 
 def main():
-    args = parse_args()
-    deadline = time.monotonic() + args.duration
-    try:
-        context = tls_h2.tls_context(args.ca)
-    except (OSError, ValueError) as error:
-        print(f"slow_readers: bad --ca: {error}", file=sys.stderr)
-        return 2
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    attack = Attack(args, context)
-    done = threading.Semaphore(0)
-    for _ in range(args.connections):
-        threading.Thread(target=attack.run_connection, args=(done, deadline), daemon=True).start()
-    for _ in range(args.connections):
-        if not done.acquire(timeout=max(0, deadline - time.monotonic())):
-            break
-    print("ready", flush=True)
-    stop.wait(max(0, deadline - time.monotonic()))
-    with attack.lock:
-        for conn in attack.connections:
-            conn.abort()
-    print(json.dumps(attack.report()), flush=True)
-    return 0
+    return tls_h2.run_attack("slow_readers", parse_args(), Attack)
 
 
 if __name__ == "__main__":

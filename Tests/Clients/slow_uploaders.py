@@ -1,8 +1,6 @@
 #!/usr/bin/env python3
 # The upload-direction attack: client-streaming RPCs to a backend that stops reading, written as fast as windows allow.
 import argparse
-import json
-import signal
 import sys
 import threading
 import time
@@ -126,6 +124,14 @@ class Uploads:
             if len(self.errors) < 5:
                 self.errors.append(f"{type(error).__name__}: {error}")
 
+    def stop(self):
+        """Closes every connection (also waking a writer blocked on a full socket)."""
+        self.stopping.set()
+        with self.lock:
+            connections = list(self.connections)
+        for conn in connections:
+            conn.abort()
+
     def report(self):
         with self.lock:
             return {"streams_opened": self.streams_opened, "bytes_sent": self.bytes_sent,
@@ -134,31 +140,7 @@ class Uploads:
 
 
 def main():
-    args = parse_args()
-    deadline = time.monotonic() + args.duration
-    try:
-        context = tls_h2.tls_context(args.ca)
-    except (OSError, ValueError) as error:
-        print(f"slow_uploaders: bad --ca: {error}", file=sys.stderr)
-        return 2
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    uploads = Uploads(args, context)
-    ready = threading.Semaphore(0)
-    for _ in range(args.connections):
-        threading.Thread(target=uploads.run_connection, args=(ready, deadline), daemon=True).start()
-    for _ in range(args.connections):
-        if not ready.acquire(timeout=max(0, deadline - time.monotonic())):
-            break
-    print("ready", flush=True)
-    stop.wait(max(0, deadline - time.monotonic()))
-    uploads.stopping.set()
-    with uploads.lock:
-        connections = list(uploads.connections)
-    for conn in connections:
-        conn.abort()  # also wakes a writer blocked on a full socket
-    print(json.dumps(uploads.report()), flush=True)
-    return 0
+    return tls_h2.run_attack("slow_uploaders", parse_args(), Uploads)
 
 
 if __name__ == "__main__":

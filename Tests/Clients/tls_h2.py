@@ -1,7 +1,12 @@
 # Shared by the hostile clients: a TLS (ALPN h2) or h2c connection driven by the `h2` state machine.
+import json
 import select
+import signal
 import socket
 import ssl
+import sys
+import threading
+import time
 
 import h2.config
 import h2.connection
@@ -79,3 +84,30 @@ class Connection:
         except OSError:
             pass
         self.sock.close()
+
+
+def run_attack(name, args, make_attack):
+    """The attacks' shared main: `args.connections` threads each run
+    `attack.run_connection(ready, deadline)`; `ready` is printed once all are
+    up (or the time is over), then after `args.duration` `attack.stop()` and
+    the JSON of `attack.report()`."""
+    deadline = time.monotonic() + args.duration
+    try:
+        context = tls_context(args.ca)
+    except (OSError, ValueError) as error:
+        print(f"{name}: bad --ca: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    attack = make_attack(args, context)
+    ready = threading.Semaphore(0)
+    for _ in range(args.connections):
+        threading.Thread(target=attack.run_connection, args=(ready, deadline), daemon=True).start()
+    for _ in range(args.connections):
+        if not ready.acquire(timeout=max(0, deadline - time.monotonic())):
+            break
+    print("ready", flush=True)
+    stop.wait(max(0, deadline - time.monotonic()))
+    attack.stop()
+    print(json.dumps(attack.report()), flush=True)
+    return 0

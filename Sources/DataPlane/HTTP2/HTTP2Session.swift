@@ -76,12 +76,15 @@ enum HTTP2SessionError: Error, CustomStringConvertible {
     /// The peer exceeded a flood limit nghttp2 enforces (queued
     /// acknowledgements, CONTINUATION frames): answer ENHANCE_YOUR_CALM.
     case flooded(String)
+    /// A frame that breaks RFC 9113 where nghttp2 does not look
+    /// (InboundFrameCheck.swift); its GOAWAY is queued.
+    case protocolViolation(String)
 
     var description: String {
         switch self {
         case .nghttp2(let code, let what): return "\(what): \(String(cString: nghttp2_strerror(code)))"
         case .badClientMagic: return "peer did not send the HTTP/2 connection preface"
-        case .flooded(let what): return what
+        case .flooded(let what), .protocolViolation(let what): return what
         }
     }
 }
@@ -114,11 +117,14 @@ final class HTTP2Session {
     private var busy = false
     /// DATA frames sent: a peer's WINDOW_UPDATEs are judged against them.
     private(set) var dataFramesSent = 0
+    /// Server side: the RFC 9113 checks nghttp2 skips (InboundFrameCheck.swift).
+    private var inboundCheck: InboundFrameCheck?
 
     init(role: Role, parameters: HTTP2Parameters, allocator: ByteBufferAllocator) throws {
         self.role = role
         self.allocator = allocator
         self.output = allocator.buffer(capacity: 16 << 10)
+        if role == .server { inboundCheck = InboundFrameCheck() }
 
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else {
@@ -164,10 +170,11 @@ final class HTTP2Session {
         if role == .server {
             settings.append(.init(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue),
                                   value: parameters.maxConcurrentStreams))
-            // RFC 7540 priorities stay on: with them nghttp2 remembers
-            // recently closed streams and checks PRIORITY frames, which RFC
-            // 9113 requires (frames on closed streams, self-dependencies);
-            // PRIORITY floods are bounded by the control-frame limit.
+            // RFC 9218: the proxy ignores RFC 7540 priorities, so nghttp2
+            // keeps no priority tree and no closed streams. The RFC 9113
+            // checks that this turns off in nghttp2 (PRIORITY frames, frames
+            // on closed streams) are InboundFrameCheck's.
+            settings.append(.init(settings_id: Int32(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES.rawValue), value: 1))
         } else {
             settings.append(.init(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0))
         }
@@ -203,9 +210,17 @@ final class HTTP2Session {
         busy = true
         input = buffer
         defer { input = nil; inputBase = nil; busy = false }
+        var violation: InboundFrameCheck.Violation?
         let rc = buffer.withUnsafeReadableBytes { bytes -> Int in
             inputBase = UnsafeRawPointer(bytes.baseAddress)
-            return nghttp2_session_mem_recv(handle, bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count)
+            var count = bytes.count
+            if inboundCheck != nil, let v = inboundCheck!.scan(bytes) {
+                // nghttp2 gets the frames before the offending one, no more.
+                violation = v
+                inboundCheck = nil
+                count = v.offset
+            }
+            return nghttp2_session_mem_recv(handle, bytes.bindMemory(to: UInt8.self).baseAddress, count)
         }
         if arrivedBytes > 0, !isClosed {
             _ = nghttp2_session_consume_connection(handle, arrivedBytes)
@@ -227,14 +242,21 @@ final class HTTP2Session {
             default: throw HTTP2SessionError.nghttp2(Int32(rc), "nghttp2_session_mem_recv")
             }
         }
+        if let violation {
+            // A connection error, as nghttp2 would raise it: GOAWAY now (all
+            // later input is ignored, the rest of this read batch included),
+            // and nothing the input asked for is answered.
+            _ = nghttp2_session_terminate_session(handle, violation.errorCode)
+            deferred.removeAll()
+            throw HTTP2SessionError.protocolViolation(violation.reason)
+        }
     }
 
     /// The received bytes in `[pointer, pointer+count)` as a slice of the
     /// inbound buffer when they lie inside it (the usual case), else a copy.
-    /// Small pieces are copied anyway: a slice keeps the whole read buffer
-    /// alive, and a peer sending 1-byte DATA frames must not pin 64 KiB each.
+    /// (A slice keeps its read buffer alive: BodyQueue packs what stays.)
     func slice(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> ByteBuffer {
-        if let input, let inputBase, !Self.pinsTooMuch(count, of: input.capacity) {
+        if let input, let inputBase {
             let offset = UnsafeRawPointer(pointer) - inputBase
             if offset >= 0, offset + count <= input.readableBytes,
                let s = input.getSlice(at: input.readerIndex + offset, length: count) {
@@ -245,10 +267,6 @@ final class HTTP2Session {
         copy.writeBytes(UnsafeRawBufferPointer(start: pointer, count: count))
         return copy
     }
-
-    /// A slice of `count` bytes would hold a buffer over 8 times its size.
-    @inline(__always)
-    static func pinsTooMuch(_ count: Int, of capacity: Int) -> Bool { count * 8 < capacity }
 
     // MARK: Output
 
@@ -449,6 +467,16 @@ final class HTTP2Session {
     /// Ends the session: GOAWAY with `errorCode` is queued, every stream is
     /// closed once it is sent, and nothing more is read.
     func terminate(errorCode: UInt32) { later(.terminate(errorCode)) }
+
+    /// Ends the session now, from inside one of its own callbacks (or from
+    /// outside any nghttp2 call), so that nothing more of the input in hand
+    /// is processed: a limit the proxy enforces wins over nghttp2's own.
+    func terminateNow(errorCode: UInt32) {
+        guard let handle, !isClosed else { return }
+        deferred.removeAll()
+        _ = nghttp2_session_terminate_session(handle, errorCode)
+        sink.sessionNeedsFlush()
+    }
 
     /// A PING whose ACK shows the peer is alive (`sessionReceivedPingAck`).
     func ping() { later(.ping) }

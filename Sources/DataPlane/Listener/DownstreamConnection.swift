@@ -77,9 +77,14 @@ final class DownstreamConnection: HTTP2Connection {
             // Not HTTP at all: the preface is wrong (RFC 9113 §3.4).
             worker.logger.debug("closing client connection: invalid HTTP/2 connection preface", metadata: peerMetadata)
             session?.close()
-            context.writeAndFlush(wrapOutboundOut(HTTP2Session.goAwayFrame(
-                lastStreamID: 0, errorCode: NGHTTP2_PROTOCOL_ERROR.rawValue,
-                allocator: context.channel.allocator))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            // The server preface (an empty SETTINGS) must be the first frame
+            // the server sends (RFC 9113 §3.4), even before a GOAWAY.
+            var out = context.channel.allocator.buffer(capacity: 26)
+            out.writeBytes([0, 0, 0, 0x4, 0, 0, 0, 0, 0])
+            var goAway = HTTP2Session.goAwayFrame(lastStreamID: 0, errorCode: NGHTTP2_PROTOCOL_ERROR.rawValue,
+                                                  allocator: context.channel.allocator)
+            out.writeBuffer(&goAway)
+            context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
         if case .badClientMagic = error {
@@ -144,7 +149,9 @@ final class DownstreamConnection: HTTP2Connection {
         }
         calmedDown = true
         worker.logger.notice("closing client connection: \(verdict.reason)", metadata: peerMetadata)
-        session.terminate(errorCode: verdict.errorCode)
+        // At once (enforce runs in this session's own callbacks or the
+        // sweep): nghttp2 must not go on to apply a limit of its own.
+        session.terminateNow(errorCode: verdict.errorCode)
     }
 
     /// Called by the worker's sweep with its coarse clock.
@@ -199,8 +206,8 @@ final class DownstreamConnection: HTTP2Connection {
 
     override func session(_ s: HTTP2Session, beginFrame type: UInt8, on streamID: Int32) {
         guarded.frameBegan(type, now: worker.now)
-        // nghttp2 drops PRIORITY frames unseen (the proxy opted out of
-        // RFC 7540 priorities), so they are counted as they begin.
+        // PRIORITY frames are counted as they begin: with RFC 7540
+        // priorities off, nghttp2 drops them without a frame callback.
         if type == UInt8(NGHTTP2_PRIORITY.rawValue), let verdict = guarded.controlFrame(now: worker.now) {
             enforce(verdict)
         }

@@ -11,7 +11,7 @@ extension ProxyStream {
     /// the budgets when it grew.
     @inline(__always)
     func recount() {
-        let now = requestBody.bytes + responseBody.bytes + replayBytes
+        let now = requestBody.held + responseBody.held + replayBytes
         let delta = now - held
         guard delta != 0 else { return }
         held = now

@@ -41,6 +41,21 @@ import Testing
         #expect(total == [UInt8](repeating: 1, count: 10) + [UInt8](repeating: 2, count: 1000))
     }
 
+    @Test func aLoneSmallSliceCountsWhatItPinsUntilItIsPacked() {
+        var q = BodyQueue()
+        let read = Self.bytes(64 << 10, 3)
+        q.append(read.getSlice(at: 0, length: 1)!)
+        #expect(q.bytes == 1)
+        #expect(q.held >= 64 << 10, "a 1-byte slice keeps 64 KiB alive and must be charged for it")
+        // Backed up: the head is packed and the read buffer let go.
+        q.append(Self.bytes(64 << 10, 4).getSlice(at: 0, length: 1)!)
+        #expect(q.held == 2)
+        guard case .data(let n) = q.nextChunk(max: 100) else { Issue.record("no data"); return }
+        let out = q.take(n)
+        #expect(Array(out.readableBytesView) == [3, 4])
+        #expect(out.storageCapacity < 16 << 10)
+    }
+
     @Test func packingKeepsOrderAcrossBufferBoundaries() {
         var q = BodyQueue()
         q.append(Self.bytes(1, 0))
