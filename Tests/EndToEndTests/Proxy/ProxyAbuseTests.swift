@@ -190,16 +190,26 @@ import TestUtilities
         try await underAttack { f, legit in
             let raw = try await Raw.connect(port: f.proxy.port, reading: false)
             var bytes = Raw.preface
-            let message = Raw.echoMessage(String(repeating: "x", count: 60_000))
-            // 20 streams, each asking for 2000 × 60 KB (120 MB) it never reads.
+            // One DATA frame per request, within the default 16 KiB frame
+            // size (a larger one is a FRAME_SIZE_ERROR, and no attack at all).
+            let message = Raw.echoMessage(String(repeating: "x", count: 16_000))
+            // 20 streams, each asking for 7500 × 16 KB (120 MB) it never reads.
             for i in 0..<20 {
                 let id = UInt32(2 * i + 1)
                 bytes += Raw.frame(RawFrame.headers, flags: RawFrame.endHeaders, stream: id,
-                                   Raw.grpcRequestBlock(path: "/api.Echo/Expand", extra: [("x-repeat", "2000")]))
+                                   Raw.grpcRequestBlock(path: "/api.Echo/Expand", extra: [("x-repeat", "7500")]))
                 bytes += Raw.frame(RawFrame.data, flags: RawFrame.endStream, stream: id, message)
             }
             await raw.send(bytes)
             try await Task.sleep(for: .seconds(1))
+            // The attack is on: each of its 20 RPCs is in flight at the
+            // backend, or was reset for holding more than the buffer budget.
+            let page = try PrometheusExposition(parsing: try await httpRequest(port: f.proxy.adminPort,
+                                                                               path: "/stats/prometheus").body)
+            let active = page.samples("portico_endpoint_active_rpcs").reduce(0) { $0 + $1.value }
+            let reset = page.value("portico_streams_reset_for_memory_total", ["direction": "response"]) ?? 0
+            #expect(active + reset >= 20, "the attacker's RPCs never ran: \(active) in flight, \(reset) reset")
+            #expect(!raw.isClosed, "the proxy closed the attacker's connection: no attack")
             // While the 20 streams hold what they could get.
             try await legit.servedNow()
             try await Task.sleep(for: .seconds(2))

@@ -48,10 +48,15 @@ public struct EchoService: Api_Echo.ServiceProtocol {
                 throw RPCError(code: .invalidArgument,
                                message: "\(SampleMetadataKey.repeatCount) must be at most \(TestHooks.maximumRepeatCount), got \(count)")
             }
-            // One message at a time: the stream is never held in memory.
+            // One message at a time: the stream is never held in memory;
+            // and none is made for a client that went away.
             let message = Api_EchoResponse.with { $0.content = content }
+            let cancellation = context.cancellation
             return StreamingServerResponse { writer in
                 for _ in 0..<count {
+                    if cancellation.isCancelled {
+                        throw RPCError(code: .cancelled, message: "cancelled during \(SampleMetadataKey.repeatCount)")
+                    }
                     try await writer.write(message)
                 }
                 return [:]
