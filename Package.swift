@@ -101,7 +101,7 @@ let package = Package(
         .target(name: "TestUtilities", dependencies: grpc + nio + ["SampleServices",
             .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOTLS", package: "swift-nio")],
                 path: "Tests/TestUtilities"),
-        .testTarget(name: "DataPlaneTests", dependencies: ["DataPlane", "CNGHTTP2", log,
+        .testTarget(name: "DataPlaneTests", dependencies: ["DataPlane", "CNGHTTP2", "Membership", log,
             .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "MembershipTests", dependencies: ["Membership"]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "KubeClient", "Membership"],

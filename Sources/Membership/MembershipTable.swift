@@ -25,8 +25,21 @@ public struct MembershipTable: Sendable, Equatable {
             guard base == version else {
                 throw MembershipError("delta \(v) is based on version \(base), but \(version) is in force")
             }
+            // Versions only grow: a delta that does not is a replay or a
+            // controller bug, and acking it would make versions ambiguous.
+            guard v > base else {
+                throw MembershipError("delta \(v) is not above its base version \(base)")
+            }
+            // Removes first, so a name both removed and upserted ends up
+            // with the upserted cluster (a Service deleted and re-created).
             for name in removes { next.clusters.removeValue(forKey: name) }
-            for c in upserts { next.clusters[c.name] = c }
+            var upserted = Set<String>()
+            for c in upserts {
+                guard upserted.insert(c.name).inserted else {
+                    throw MembershipError("cluster \"\(c.name)\" is upserted twice")
+                }
+                next.clusters[c.name] = c
+            }
             next.version = v
         default:
             throw MembershipError("not a membership update")

@@ -81,3 +81,72 @@ import Testing
         }
     }
 }
+
+@Suite struct MembershipTableEdgeCaseTests {
+    func cluster(_ name: String, _ services: [String], port: Int = 9081) -> MembershipCluster {
+        MembershipCluster(name: name, grpcServices: services, port: port,
+                          endpoints: [MembershipEndpoint(address: "10.0.0.1", port: port)])
+    }
+
+    @Test func aClusterTwiceInOneSnapshotIsRefused() throws {
+        var t = MembershipTable()
+        try t.apply(.snapshot(version: 1, clusters: [cluster("edge/echo", ["api.Echo"])]))
+        let before = t
+        let twice = [cluster("edge/rev", ["api.Reverse"]), cluster("edge/rev", ["api.Reverse2"], port: 9082)]
+        let error = #expect(throws: MembershipError.self) { try t.apply(.snapshot(version: 2, clusters: twice)) }
+        #expect(error.map { "\($0)" } == "cluster \"edge/rev\" appears twice")
+        #expect(t == before)
+    }
+
+    @Test func aClusterUpsertedTwiceInOneDeltaIsRefused() throws {
+        var t = MembershipTable()
+        try t.apply(.snapshot(version: 1, clusters: []))
+        let before = t
+        let twice = [cluster("edge/rev", ["api.Reverse"]), cluster("edge/rev", ["api.Reverse"], port: 9082)]
+        let error = #expect(throws: MembershipError.self) {
+            try t.apply(.delta(version: 2, baseVersion: 1, upserts: twice, removes: []))
+        }
+        #expect(error.map { "\($0)" } == "cluster \"edge/rev\" is upserted twice")
+        #expect(t == before)
+    }
+
+    @Test func removeAndUpsertOfOneNameInOneDeltaKeepsTheUpsert() throws {
+        var t = MembershipTable()
+        try t.apply(.snapshot(version: 1, clusters: [cluster("edge/echo", ["api.Echo"])]))
+        // Deleted and re-created with another port and service: the new one is in force.
+        let recreated = cluster("edge/echo", ["api.Echo", "api.Echo2"], port: 9090)
+        try t.apply(.delta(version: 2, baseVersion: 1, upserts: [recreated], removes: ["edge/echo"]))
+        #expect(t.version == 2)
+        #expect(t.clusters == ["edge/echo": recreated])
+        // Removing a name that is not there is no error (the delta is a difference).
+        try t.apply(.delta(version: 3, baseVersion: 2, upserts: [], removes: ["edge/gone"]))
+        #expect(t.clusters == ["edge/echo": recreated])
+    }
+
+    @Test(arguments: [(UInt64(1), UInt64(1)), (0, 1), (4, 5)])
+    func aDeltaWhoseVersionIsNotAboveItsBaseIsRefused(version: UInt64, base: UInt64) throws {
+        var t = MembershipTable()
+        try t.apply(.snapshot(version: base, clusters: [cluster("edge/echo", ["api.Echo"])]))
+        let before = t
+        let error = #expect(throws: MembershipError.self) {
+            try t.apply(.delta(version: version, baseVersion: base, upserts: [cluster("edge/rev", ["api.Reverse"])],
+                               removes: ["edge/echo"]))
+        }
+        #expect(error.map { "\($0)" } == "delta \(version) is not above its base version \(base)")
+        #expect(t == before)
+        #expect(t.version == base)
+    }
+
+    @Test func aDeltaThatMovesAServiceBetweenClustersApplies() throws {
+        var t = MembershipTable()
+        try t.apply(.snapshot(version: 1, clusters: [cluster("edge/old", ["api.Echo"])]))
+        // The service moves in one delta: removed from one, added to another; never claimed twice.
+        try t.apply(.delta(version: 2, baseVersion: 1, upserts: [cluster("edge/new", ["api.Echo"])], removes: ["edge/old"]))
+        #expect(Set(t.clusters.keys) == ["edge/new"])
+        // Without the remove, both would claim it: refused as a whole.
+        #expect(throws: MembershipError.self) {
+            try t.apply(.delta(version: 3, baseVersion: 2, upserts: [cluster("edge/third", ["api.Echo"])], removes: []))
+        }
+        #expect(t.version == 2)
+    }
+}

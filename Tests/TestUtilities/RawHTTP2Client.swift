@@ -11,6 +11,9 @@ public struct RawFrame: Sendable {
     public var flags: UInt8
     public var streamID: UInt32
     public var payload: [UInt8]
+    /// When the frame was parsed, for tests that need to know when the
+    /// server sent something (a GOAWAY) rather than assume it.
+    public var receivedAt: ContinuousClock.Instant
 
     public static let data: UInt8 = 0x0, headers: UInt8 = 0x1, priority: UInt8 = 0x2, rstStream: UInt8 = 0x3
     public static let settings: UInt8 = 0x4, ping: UInt8 = 0x6, goAway: UInt8 = 0x7, windowUpdate: UInt8 = 0x8
@@ -185,7 +188,8 @@ public final class RawHTTP2Client: Sendable {
                     let payload = s.inbound.readBytes(length: length) ?? []
                     let stream = UInt32(header[5] & 0x7F) << 24 | UInt32(header[6]) << 16
                         | UInt32(header[7]) << 8 | UInt32(header[8])
-                    s.frames.append(RawFrame(type: header[3], flags: header[4], streamID: stream, payload: payload))
+                    s.frames.append(RawFrame(type: header[3], flags: header[4], streamID: stream, payload: payload,
+                                            receivedAt: .now))
                 }
                 s.inbound.discardReadBytes()
             }

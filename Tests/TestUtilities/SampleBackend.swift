@@ -45,17 +45,22 @@ public struct SampleBackend: Sendable {
     ///   - port: the port to use; nil lets the server pick a free one and
     ///     report it, which cannot collide with anything.
     ///   - notServing: start with health NOT_SERVING.
+    ///   - testHooks: obey the request-metadata test hooks (`--test-hooks`),
+    ///     which the tests steer the backend with; off only to check that a
+    ///     server started the way the sample manifests start it ignores them.
     ///   - extraArguments: more flags for the executable.
     public static func start(
         _ kind: Kind,
         hostname: String,
         port: Int? = nil,
         notServing: Bool = false,
+        testHooks: Bool = true,
         extraArguments: [String] = [],
         timeout: Duration = .seconds(30)
     ) async throws -> SampleBackend {
         var arguments = ["--host", "127.0.0.1", "--port", String(port ?? 0), "--hostname", hostname]
         if notServing { arguments.append("--not-serving") }
+        if testHooks { arguments.append("--test-hooks") }
         let process = try ManagedProcess.start(kind.rawValue, arguments: arguments + extraArguments)
         let line = try await process.waitForOutput(containing: "listening on", timeout: timeout)
         guard let colon = line.lastIndex(of: ":"), let actual = Int(line[line.index(after: colon)...]) else {

@@ -60,6 +60,11 @@ def check_workload_basics(where, objects, problems):
                             cname, probe_kind, handler, probe[handler].get("port"), container_ports(container)))
             if "readinessProbe" not in container or "livenessProbe" not in container:
                 problems.add(where, cname + ": needs a readinessProbe and a livenessProbe")
+            # The sample services' test hooks let any client make the server
+            # wait or fail; manifests expose the samples to the internet.
+            if any(str(arg).startswith("--test-hooks") for arg in
+                   (container.get("command") or []) + (container.get("args") or [])):
+                problems.add(where, cname + ": --test-hooks is for tests only, never in a manifest")
         volumes = {v["name"] for v in pod.get("volumes") or []}
         for container in pod.get("containers") or []:
             for mount in container.get("volumeMounts") or []:

@@ -25,7 +25,7 @@ struct Pods {
     }
 }
 
-@Suite(.serialized) struct ControllerDiscoveryTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ControllerDiscoveryTests {
     typealias O = ControllerObjects
 
     @Test func annotateThenRemoveTheAnnotation() async throws {

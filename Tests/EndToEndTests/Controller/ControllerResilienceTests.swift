@@ -38,7 +38,7 @@ final class SteadyLoad: Sendable {
     var hosts: [String: Int] { counts.withLock { $0.hosts } }
 }
 
-@Suite(.serialized) struct ControllerResilienceTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ControllerResilienceTests {
     typealias O = ControllerObjects
 
     @Test func rollingUpdateUnderLoadFailsNoRPC() async throws {

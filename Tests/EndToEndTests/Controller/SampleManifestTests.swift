@@ -9,7 +9,7 @@ import TestUtilities
 /// the Deployments' replicas, and EndpointSlices name the Service ports the
 /// manifests declare. A manifest change that breaks exposure (annotations,
 /// port names, selectors of the slices) fails here.
-@Suite(.serialized) struct SampleManifestTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct SampleManifestTests {
     typealias O = ControllerObjects
 
     /// manifests/ in this checkout.

@@ -6,7 +6,7 @@ import GRPCCore
 import Testing
 import TestUtilities
 
-@Suite(.serialized) struct ProxyAdminTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyAdminTests {
     func json(_ body: String) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(body.utf8)) as! [String: Any]
     }

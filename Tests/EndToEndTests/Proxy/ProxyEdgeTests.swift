@@ -10,7 +10,7 @@ import TestUtilities
 import FoundationNetworking
 #endif
 
-@Suite(.serialized) struct ProxyEdgeTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyEdgeTests {
     @Test func http1OnTheListenerGetsACleanError() async throws {
         try await ProxyFixture.with(echoCount: 1, reverseCount: 0, tls: false) { f in
             let reply = try rawExchange(port: f.proxy.port, send: Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
@@ -28,10 +28,39 @@ import FoundationNetworking
             // nghttp (Debian nghttp2-client) as an independent HTTP/2 client.
             let out = try run("/usr/bin/nghttp", ["-v", "http://127.0.0.1:\(f.proxy.port)/index.html"])
             #expect(out.contains(":status: 415"), "\(out)")
-            try await f.withClient { client in
-                let r = try await client.echo("ok")
-                #expect(r.content == "ok")
+
+            // On one connection: a gRPC call in flight (stream 1), then a
+            // non-gRPC request (stream 3) while it runs. Stream 3 gets its
+            // HTTP error; stream 1 still gets its whole answer.
+            typealias Raw = RawHTTP2Client
+            let raw = try await Raw.connect(port: f.proxy.port)
+            defer { Task { await raw.close() } }
+            var bytes = Raw.preface
+            bytes += Raw.frame(RawFrame.headers, flags: RawFrame.endHeaders, stream: 1,
+                               Raw.grpcRequestBlock(extra: [("x-delay-ms", "500")]))
+            bytes += Raw.frame(RawFrame.data, flags: RawFrame.endStream, stream: 1, Raw.echoMessage("unharmed"))
+            await raw.send(bytes)
+            try await Task.sleep(for: .milliseconds(150))
+            var block = Raw.hpackLiteral(":method", "GET") + Raw.hpackLiteral(":scheme", "http")
+            block += Raw.hpackLiteral(":path", "/index.html") + Raw.hpackLiteral(":authority", "grpc.example.com")
+            await raw.send(Raw.frame(RawFrame.headers, flags: RawFrame.endHeaders | RawFrame.endStream, stream: 3, block))
+            let refused = await raw.waitForFrame(timeout: .seconds(3)) { $0.type == RawFrame.data && $0.streamID == 3 }
+            #expect(refused.map { String(decoding: $0.payload, as: UTF8.self) }?.contains("only gRPC requests") == true,
+                    "\(raw.frames.map { ($0.type, $0.streamID) })")
+            // Stream 3 was answered while stream 1 was still in flight.
+            #expect(!raw.frames.contains { $0.streamID == 1 && $0.type == RawFrame.data }, "stream 1 ended early")
+            let answer = await raw.waitForFrame(timeout: .seconds(3)) { $0.type == RawFrame.data && $0.streamID == 1 }
+            #expect(answer.map { String(decoding: $0.payload, as: UTF8.self) }?.contains("unharmed") == true)
+            let trailers = await raw.waitForFrame(timeout: .seconds(3)) {
+                $0.type == RawFrame.headers && $0.streamID == 1 && $0.flags & RawFrame.endStream != 0
             }
+            #expect(trailers != nil, "stream 1 never ended")
+            #expect(!raw.frames.contains { $0.type == RawFrame.rstStream || $0.type == RawFrame.goAway },
+                    "\(raw.frames.map { ($0.type, $0.streamID) })")
+            #expect(!raw.isClosed)
+            let page = try PrometheusExposition(parsing: try await httpRequest(port: f.proxy.adminPort,
+                                                                               path: "/stats/prometheus").body)
+            #expect(page.value("portico_cluster_rpcs_finished_total", ["cluster": "echo-grpc", "grpc_status": "0"]) == 1)
         }
     }
 
@@ -62,13 +91,16 @@ import FoundationNetworking
         defer { Task { await f.stop() } }
         try await f.withClient { client in
             let slow = Task { try await client.echo("in flight", metadata: ["x-delay-ms": "800"]) }
-            // SIGTERM once the RPC is in flight at the backend.
+            // SIGTERM once the RPC is in flight at the backend; without that
+            // the test would prove nothing about draining.
             let deadline = ContinuousClock.now + .seconds(5)
-            while ContinuousClock.now < deadline {
+            var inFlight = false
+            while !inFlight && ContinuousClock.now < deadline {
                 let r = try await httpRequest(port: f.proxy.adminPort, path: "/clusters")
-                if r.body.contains("\"active_rpcs\":1") { break }
-                try await Task.sleep(for: .milliseconds(20))
+                inFlight = r.body.contains("\"active_rpcs\":1")
+                if !inFlight { try await Task.sleep(for: .milliseconds(20)) }
             }
+            try #require(inFlight, "the RPC never showed as active in /clusters")
             f.proxy.process.signal(SIGTERM)
             #expect(try await slow.value.content == "in flight")
         }
@@ -76,7 +108,7 @@ import FoundationNetworking
     }
 }
 
-@Suite struct ProxyConfigRefusalTests {
+@Suite(.timeLimit(.minutes(1))) struct ProxyConfigRefusalTests {
     @Test func badConfigIsRefusedNamingTheKey() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml")
         try "listen: 127.0.0.1:1\nclusters:\n  - name: a\n    grpcServices: [api.A]\n    lbPolicy: fastest\n    endpoints: []\n"

@@ -7,7 +7,7 @@ import SampleServices
 import Testing
 import TestUtilities
 
-@Suite(.serialized) struct ProxyFailureTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyFailureTests {
     @Test func allInstancesDownIsUnavailableQuicklyWhileTheOtherServiceWorks() async throws {
         try await ProxyFixture.with { f in
             try await f.withClient { client in
@@ -107,4 +107,55 @@ import TestUtilities
 struct CallerResult: Sendable {
     var ok: Int
     var failed: [String]
+}
+
+/// An endpoint whose address swallows SYNs (no RST, no answer), as a
+/// blackholed pod IP does: only the connect timeout gets the RPC out.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct ProxyBlackholeTests {
+    @Test func aBlackholedEndpointCostsTheConnectTimeoutThenTheRPCMovesOn() async throws {
+        let hole = try BlackholeListener()
+        defer { hole.close() }
+        #expect(!hole.connectCompletes(within: 300), "the blackhole accepted a connection")
+        let echo = try await SampleBackend.start(.echo, hostname: "echo-1")
+        let proxy = try await ProxyUnderTest.start([
+            ProxyCluster(name: "echo-grpc", services: ["api.Echo"], endpoints: [hole.address, echo.address],
+                         extra: "    connectTimeout: 400ms\n"),
+            ProxyCluster(name: "void", services: ["api.Reverse"], endpoints: [hole.address],
+                         extra: "    connectTimeout: 400ms\n"),
+        ], tls: false)
+        do {
+            try await proxy.withClient { client in
+                // Every RPC succeeds on the endpoint that answers; one that
+                // tried the blackhole first waited the connect timeout for it.
+                var slow = 0
+                for i in 0..<4 {
+                    let start = ContinuousClock.now
+                    let r = try await client.echo("rpc \(i)")
+                    #expect(r.content == "rpc \(i)" && r.hostname == "echo-1")
+                    let elapsed = ContinuousClock.now - start
+                    #expect(elapsed < .seconds(2), "\(elapsed)")
+                    if elapsed >= .milliseconds(350) { slow += 1 }
+                }
+                #expect(slow >= 1, "no RPC ever waited for the blackholed endpoint")
+
+                // Nothing but the blackhole: UNAVAILABLE after the timeout, naming the cluster.
+                let start = ContinuousClock.now
+                do {
+                    _ = try await client.reverse("nowhere")
+                    Issue.record("expected UNAVAILABLE")
+                } catch let e as RPCError {
+                    #expect(e.code == .unavailable, "\(e)")
+                    #expect(e.message.contains("\"void\""), "\(e)")
+                }
+                let elapsed = ContinuousClock.now - start
+                #expect(elapsed >= .milliseconds(350) && elapsed < .seconds(2), "\(elapsed)")
+            }
+        } catch {
+            await proxy.stop()
+            _ = await echo.stop()
+            throw error
+        }
+        await proxy.stop()
+        _ = await echo.stop()
+    }
 }

@@ -6,7 +6,7 @@ import SampleServices
 import Testing
 import TestUtilities
 
-@Suite(.serialized) struct ProxyHealthCheckTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyHealthCheckTests {
     static let check = "    healthCheck: {interval: 200ms, timeout: 500ms, unhealthyThreshold: 2, healthyThreshold: 1}\n"
 
     func hosts(_ client: GRPCClient<some ClientTransport>, _ n: Int) async throws -> [String: Int] {

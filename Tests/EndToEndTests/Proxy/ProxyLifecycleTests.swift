@@ -5,7 +5,7 @@ import GRPCCore
 import Testing
 import TestUtilities
 
-@Suite(.serialized) struct ProxyLifecycleTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyLifecycleTests {
     /// One RPC as a caller saw it.
     struct Call: Sendable {
         var started: ContinuousClock.Instant
@@ -14,8 +14,14 @@ import TestUtilities
     }
 
     @Test func sigtermUnderLoadFinishesEveryRPCStartedBeforeTheGoAway() async throws {
-        let f = try await ProxyFixture.start(reverseCount: 0, extraYAML: "drain: {delay: 400ms, timeout: 10s}\n")
+        let f = try await ProxyFixture.start(reverseCount: 0, tls: false,
+                                             extraYAML: "drain: {delay: 400ms, timeout: 10s}\n")
         defer { Task { await f.stop() } }
+        // A second client connection that only watches: the time its GOAWAY
+        // arrives is when the proxy sent them, measured, not assumed.
+        let watcher = try await RawHTTP2Client.connect(port: f.proxy.port)
+        defer { Task { await watcher.close() } }
+        await watcher.send(RawHTTP2Client.preface)
         let sigterm = Moment()
         let calls = try await f.withClient { client in
             try await withThrowingTaskGroup(of: [Call].self) { group in
@@ -49,15 +55,53 @@ import TestUtilities
             }
         }
         let t = sigterm.value!
-        let goAway = t + .milliseconds(400)
-        // RPCs in flight when the GOAWAY went out, and those started before it, all succeeded.
-        let before = calls.filter { $0.started < goAway - .milliseconds(100) }
+        let goAwayFrame = await watcher.waitForFrame(timeout: .seconds(3)) { $0.type == RawFrame.goAway }
+        let goAway = try #require(goAwayFrame?.receivedAt, "no GOAWAY reached the watching connection")
+        // Not before the drain delay, and not long after it.
+        #expect(goAway - t >= .milliseconds(400) && goAway - t < .milliseconds(1400), "GOAWAY \(goAway - t) after SIGTERM")
+        // RPCs in flight when the GOAWAY went out, and those started before
+        // it, all succeeded. (A few ms are left out for the other
+        // connection, which may get its GOAWAY on another worker a moment later.)
+        let before = calls.filter { $0.started < goAway - .milliseconds(20) }
         #expect(before.count >= 16)
         #expect(calls.contains { $0.started < goAway && $0.ended > goAway && $0.error == nil })
         for c in before { #expect(c.error == nil, "\(String(describing: c.error))") }
         // Afterwards new RPCs are refused (the listener is closed), nothing else.
         for c in calls where c.error != nil { #expect(c.error?.code == .unavailable, "\(String(describing: c.error))") }
         #expect(try await f.proxy.process.waitForExit(timeout: .seconds(10)) == .exited(0))
+    }
+
+    @Test func drainTimeoutEndsRPCsStillInFlight() async throws {
+        let f = try await ProxyFixture.start(echoCount: 1, reverseCount: 0, tls: false,
+                                             extraYAML: "drain: {delay: 100ms, timeout: 1s}\n")
+        defer { Task { await f.stop() } }
+        try await f.withClient { client in
+            _ = try await client.echo("warm up")
+            let started = ContinuousClock.now
+            let slow = Task { try await client.echo("too slow", metadata: ["x-delay-ms": "8000"]) }
+            var inFlight = false
+            while !inFlight && ContinuousClock.now - started < .seconds(5) {
+                inFlight = try await httpRequest(port: f.proxy.adminPort, path: "/clusters").body
+                    .contains("\"active_rpcs\":1")
+                if !inFlight { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            try #require(inFlight, "the RPC never showed as active in /clusters")
+            let signalled = ContinuousClock.now
+            f.proxy.process.signal(SIGTERM)
+            // The proxy waits out drain.timeout, not the RPC's 8 s, and exits 0.
+            #expect(try await f.proxy.process.waitForExit(timeout: .seconds(6)) == .exited(0))
+            let exited = ContinuousClock.now - signalled
+            #expect(exited >= .milliseconds(1000) && exited < .seconds(3), "exited \(exited) after SIGTERM")
+            do {
+                _ = try await slow.value
+                Issue.record("an RPC outlived drain.timeout")
+            } catch let e as RPCError {
+                #expect(e.code == .unavailable, "\(e)")
+            }
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+        // The backend's handler learnt that nobody waits for it any more.
+        try await f.echo[0].process.waitForOutput(containing: "CANCELLED", timeout: .seconds(3))
     }
 
     @Test func maxConnectionAgeSendsGoAwayAndRPCsMoveToANewConnection() async throws {

@@ -7,7 +7,7 @@ import SampleServices
 import Testing
 import TestUtilities
 
-@Suite(.serialized) struct ProxyMutualTLSTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyMutualTLSTests {
     /// A client's own XFCC, which must never reach a backend.
     static let spoofed = "By=spiffe://evil;Hash=0000;Subject=\"CN=admin\""
 

@@ -6,7 +6,7 @@ import GRPCCore
 import Testing
 import TestUtilities
 
-@Suite(.serialized) struct ProxyOutlierTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyOutlierTests {
     /// /clusters, decoded: endpoint address → its JSON object.
     static func endpoints(_ proxy: ProxyUnderTest, cluster: String = "echo-grpc") async throws -> [String: [String: Any]] {
         let r = try await httpRequest(port: proxy.adminPort, path: "/clusters")

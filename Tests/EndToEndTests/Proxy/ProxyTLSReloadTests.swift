@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 import TestUtilities
 
-@Suite(.serialized) struct ProxyTLSReloadTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyTLSReloadTests {
     @Test func rotationUnderLoadFailsNoRPCAndBadPairsAreRefused() async throws {
         let ca = try TestCertificates.shared()
         let first = try ca.issueServerCertificate(commonName: TestCertificates.serverName,

@@ -6,7 +6,7 @@ import NIOSSL
 import Testing
 import TestUtilities
 
-@Suite(.serialized) struct ProxyTLSSelectionTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyTLSSelectionTests {
     @Test func sniPicksTheCertificateForTheNameAndTheFirstOtherwise() async throws {
         let ca = try TestCertificates.shared()
         let fallback = try ca.issueServerCertificate(commonName: TestCertificates.serverName,

@@ -6,7 +6,7 @@ import SampleServices
 import Testing
 import TestUtilities
 
-@Suite(.serialized) struct ProxyUnaryTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyUnaryTests {
     @Test func echoAndReverseThroughTLS() async throws {
         try await ProxyFixture.with { f in
             try await f.withClient { client in
@@ -95,23 +95,53 @@ import TestUtilities
     }
 
     @Test func deadlineCancelsTheBackendHandler() async throws {
-        try await ProxyFixture.with(echoCount: 1, reverseCount: 0) { f in
-            try await f.withClient { client in
-                // Connect first: the deadline is about the RPC, not the handshake.
-                _ = try await client.echo("warm up")
-                let start = ContinuousClock.now
-                var options = CallOptions.defaults
-                options.timeout = .milliseconds(200)
-                do {
-                    _ = try await client.echo("slow", metadata: ["x-delay-ms": "2000"], options: options)
-                    Issue.record("expected DEADLINE_EXCEEDED")
-                } catch let e as RPCError {
-                    #expect(e.code == .deadlineExceeded)
-                }
-                #expect(ContinuousClock.now - start < .seconds(1.5))
-            }
+        try await ProxyFixture.with(echoCount: 1, reverseCount: 0, tls: false) { f in
+            // nghttp sends grpc-timeout as a plain header and, unlike a gRPC
+            // client, keeps waiting past it: the status can only be the proxy's.
+            let start = ContinuousClock.now
+            let out = try nghttpEcho(port: f.proxy.port, "slow", headers: ["grpc-timeout: 200m", "x-delay-ms: 2000"])
+            #expect(ContinuousClock.now - start < .seconds(1.5))
+            #expect(out.contains("grpc-status: 4"), "\(out)")
+            #expect(out.contains("grpc-message: deadline exceeded after 200ms (portico)"), "\(out)")
             // The handler saw the cancellation.
             try await f.echo[0].process.waitForOutput(containing: "CANCELLED", timeout: .seconds(3))
+        }
+    }
+
+    @Test func routeTimeoutAppliesUnlessTheClientsDeadlineIsShorter() async throws {
+        try await ProxyFixture.with(echoCount: 1, reverseCount: 0, tls: false, echoClusterExtra: "    timeout: 1s\n") { f in
+            try await f.withClient { client in
+                _ = try await client.echo("warm up")
+                // Within the route timeout: untouched.
+                #expect(try await client.echo("quick", metadata: ["x-delay-ms": "300"]).content == "quick")
+
+                // No deadline from the client (or a longer one): the route's 1 s ends the RPC.
+                for clientTimeout in [nil, Duration.seconds(10)] {
+                    var options = CallOptions.defaults
+                    options.timeout = clientTimeout
+                    let start = ContinuousClock.now
+                    do {
+                        _ = try await client.echo("slow", metadata: ["x-delay-ms": "4000"], options: options)
+                        Issue.record("expected DEADLINE_EXCEEDED from the route timeout")
+                    } catch let e as RPCError {
+                        #expect(e.code == .deadlineExceeded, "\(e)")
+                        #expect(e.message == "deadline exceeded after 1s (portico)", "\(e)")
+                    }
+                    let elapsed = ContinuousClock.now - start
+                    #expect(elapsed >= .milliseconds(950) && elapsed < .seconds(2.5), "\(elapsed)")
+                }
+            }
+            // Both handlers were cancelled, not left to run for 4 s.
+            let backend = f.echo[0].process
+            let deadline = ContinuousClock.now + .seconds(3)
+            while backend.output.components(separatedBy: "CANCELLED").count < 3 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(backend.output.components(separatedBy: "CANCELLED").count == 3, "\(backend.output)")
+
+            // A client deadline shorter than the route's wins.
+            let out = try nghttpEcho(port: f.proxy.port, "slow", headers: ["grpc-timeout: 200m", "x-delay-ms: 2000"])
+            #expect(out.contains("grpc-message: deadline exceeded after 200ms (portico)"), "\(out)")
         }
     }
 
@@ -148,4 +178,15 @@ import TestUtilities
             }
         }
     }
+}
+
+/// One api.Echo/Echo call with nghttp (Debian nghttp2-client) over h2c,
+/// `headers` as given; returns nghttp's verbose output (frames, headers, trailers).
+func nghttpEcho(port: Int, _ content: String, headers: [String]) throws -> String {
+    let body = FileManager.default.temporaryDirectory.appendingPathComponent("echo-\(UUID().uuidString).bin")
+    try Data(RawHTTP2Client.echoMessage(content)).write(to: body)
+    defer { try? FileManager.default.removeItem(at: body) }
+    var arguments = ["-v", "-d", body.path, "-H", "content-type: application/grpc", "-H", "te: trailers"]
+    for h in headers { arguments += ["-H", h] }
+    return try run("/usr/bin/nghttp", arguments + ["http://127.0.0.1:\(port)/api.Echo/Echo"])
 }

@@ -6,7 +6,7 @@ import SampleServices
 import Testing
 import TestUtilities
 
-@Suite(.serialized) struct ProxyUpstreamPoolTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyUpstreamPoolTests {
     @Test func opensAnotherConnectionAtTheStreamLimit() async throws {
         let backend = try await SampleBackend.start(.echo, hostname: "narrow", extraArguments: ["--max-concurrent-streams", "4"])
         let proxy = try await ProxyUnderTest.start(

@@ -48,8 +48,8 @@ extension SampleServicesTests {
                 certificateChain: [.file(path: certificates.serverCertificate, format: .pem)],
                 privateKey: .file(path: certificates.serverKey, format: .pem)))
         try await withGRPCServer(
-            transport: transport, services: [EchoService()],
-            interceptors: [TestHookInterceptor(hostname: "tls-in-process")]
+            transport: transport, services: [EchoService(testHooks: false)],
+            interceptors: [TestHookInterceptor(hostname: "tls-in-process", enabled: false)]
         ) { server in
             let port = try #require(try await server.transport.listeningAddress.ipv4?.port)
 

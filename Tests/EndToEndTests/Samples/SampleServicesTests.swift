@@ -7,7 +7,7 @@ import SampleServices
 import Testing
 import TestUtilities
 
-@Suite("Sample services")
+@Suite("Sample services", .timeLimit(.minutes(2)))
 struct SampleServicesTests {
     @Test("Echo returns the content and the instance's hostname")
     func echo() async throws {

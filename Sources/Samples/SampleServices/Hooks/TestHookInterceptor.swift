@@ -1,8 +1,16 @@
-// Applies the request-metadata test hooks and the `hostname` header to every RPC.
+// Adds the `hostname` header to every RPC and, when enabled, applies the request-metadata test hooks.
 
 import GRPCCore
 
 /// A server interceptor that makes every sample service steerable by tests.
+///
+/// The hooks are off unless the server runs with `--test-hooks`: then any
+/// client could make the server wait or fail, so a server that untrusted
+/// clients reach (the sample manifests expose theirs through the public load
+/// balancer) must not enable them. When off, the metadata below is ignored
+/// and only `hostname` is added. When on, waits are bounded
+/// (``TestHooks/maximumDelayMilliseconds``); a larger value fails the RPC with
+/// INVALID_ARGUMENT naming the bound.
 ///
 /// Request metadata it understands (keys in ``SampleMetadataKey``):
 ///
@@ -28,11 +36,15 @@ public struct TestHookInterceptor: ServerInterceptor {
     /// Tells a graceful shutdown apart from a cancelled RPC during `x-delay-ms`.
     public let drain: DrainSignal
 
+    /// Whether the request-metadata hooks apply (`--test-hooks`).
+    public let enabled: Bool
+
     /// Creates the interceptor for an instance called `hostname`; `drain` is
-    /// the server's (see ``DrainSignal``).
-    public init(hostname: String, drain: DrainSignal = DrainSignal()) {
+    /// the server's (see ``DrainSignal``); `enabled` turns the hooks on.
+    public init(hostname: String, drain: DrainSignal = DrainSignal(), enabled: Bool) {
         self.hostname = hostname
         self.drain = drain
+        self.enabled = enabled
     }
 
     /// Applies the hooks of `request` around `next`.
@@ -41,6 +53,16 @@ public struct TestHookInterceptor: ServerInterceptor {
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
+        guard self.enabled else {
+            let decorate = ResponseDecoration(hostname: self.hostname, echoed: [:])
+            do {
+                return decorate(try await next(request, context))
+            } catch let error as RPCError {
+                return StreamingServerResponse(error: decorate(error))
+            } catch {
+                return StreamingServerResponse(error: decorate(RPCError(code: .unknown, message: "\(error)")))
+            }
+        }
         var hooks = TestHooks(requestMetadata: request.metadata)
         if hooks.failure != nil,
            let bytes = request.metadata[binaryValues: SampleMetadataKey.failMessage + "-bin"].first(where: { _ in true })
@@ -50,6 +72,9 @@ public struct TestHookInterceptor: ServerInterceptor {
         let decorate = ResponseDecoration(hostname: self.hostname, echoed: hooks.echoedMetadata)
 
         do {
+            if let rejection = hooks.rejection {
+                throw rejection
+            }
             if let delay = hooks.delay {
                 try await CancellableDelay.sleep(for: delay, context: context, drain: self.drain)
             }

@@ -5,8 +5,20 @@ import GRPCCore
 /// What a request asked the sample services to do besides their job.
 ///
 /// These hooks are how end-to-end tests make a backend misbehave on purpose
-/// behind the proxy; ``TestHookInterceptor`` applies them to every RPC.
+/// behind the proxy; ``TestHookInterceptor`` applies them to every RPC when
+/// the server runs with `--test-hooks`.
 public struct TestHooks: Sendable, Equatable {
+    /// The longest `x-delay-ms` or `x-read-delay-ms` obeyed (60 s): even with
+    /// hooks on, one request must not hold a handler for longer.
+    public static let maximumDelayMilliseconds = 60_000
+
+    /// The largest `x-repeat` that `Expand` obeys.
+    public static let maximumRepeatCount = 10_000
+
+    /// Why the request is refused (a delay over the bound), if it is: the
+    /// RPC fails with this error before anything else happens.
+    public var rejection: RPCError?
+
     /// The error to fail with (`x-fail-code` ≠ 0, `x-fail-message`), if any.
     public var failure: RPCError?
 
@@ -24,6 +36,7 @@ public struct TestHooks: Sendable, Equatable {
     /// typo never turns into a surprising failure of its own.
     public init(requestMetadata metadata: Metadata) {
         self.failure = nil
+        self.rejection = nil
         self.delay = nil
         self.readDelay = nil
         self.echoedMetadata = [:]
@@ -37,8 +50,17 @@ public struct TestHooks: Sendable, Equatable {
             self.failure = RPCError(code: code, message: message)
         }
 
-        self.delay = Self.milliseconds(metadata, SampleMetadataKey.delayMilliseconds)
-        self.readDelay = Self.milliseconds(metadata, SampleMetadataKey.readDelayMilliseconds)
+        for key in [SampleMetadataKey.delayMilliseconds, SampleMetadataKey.readDelayMilliseconds] {
+            if let milliseconds = Self.milliseconds(metadata, key), milliseconds > Self.maximumDelayMilliseconds {
+                self.rejection = RPCError(code: .invalidArgument,
+                                          message: "\(key) must be at most \(Self.maximumDelayMilliseconds), got \(milliseconds)")
+                break
+            }
+        }
+        if self.rejection == nil {
+            self.delay = Self.milliseconds(metadata, SampleMetadataKey.delayMilliseconds).map { .milliseconds($0) }
+            self.readDelay = Self.milliseconds(metadata, SampleMetadataKey.readDelayMilliseconds).map { .milliseconds($0) }
+        }
 
         for (key, value) in metadata where key.lowercased().hasPrefix(SampleMetadataKey.echoPrefix) {
             self.echoedMetadata.add(contentsOf: [(key: key, value: value)])
@@ -55,11 +77,11 @@ public struct TestHooks: Sendable, Equatable {
         }
     }
 
-    private static func milliseconds(_ metadata: Metadata, _ key: String) -> Duration? {
+    private static func milliseconds(_ metadata: Metadata, _ key: String) -> Int? {
         guard let text = metadata[stringValues: key].first(where: { _ in true }),
               let milliseconds = Int(text.trimmingSpaces), milliseconds > 0
         else { return nil }
-        return .milliseconds(milliseconds)
+        return milliseconds
     }
 }
 

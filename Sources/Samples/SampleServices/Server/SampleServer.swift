@@ -13,7 +13,8 @@ import Darwin
 /// upstreams expect them.
 ///
 /// It adds to the given services the `grpc.health.v1.Health` service and the
-/// ``TestHookInterceptor``, and handles signals:
+/// ``TestHookInterceptor`` (which only sets `hostname` unless
+/// ``SampleServerConfiguration/testHooks`` is on), and handles signals:
 ///
 /// - SIGUSR1: health becomes NOT_SERVING; SIGUSR2: SERVING again.
 /// - SIGTERM, SIGINT: graceful shutdown (stop accepting, let in-flight RPCs
@@ -48,7 +49,7 @@ public struct SampleServer: Sendable {
 
     /// The `echo-grpc` server: `api.Echo` and health.
     public static func echo(_ configuration: SampleServerConfiguration) -> SampleServer {
-        SampleServer(configuration: configuration, services: [EchoService()],
+        SampleServer(configuration: configuration, services: [EchoService(testHooks: configuration.testHooks)],
                      healthServiceNames: [EchoService.serviceName])
     }
 
@@ -102,7 +103,8 @@ public struct SampleServer: Sendable {
         return GRPCServer(
             transport: transport,
             services: self.services + [HealthService(board: self.health)],
-            interceptors: [TestHookInterceptor(hostname: configuration.hostname, drain: self.drain)]
+            interceptors: [TestHookInterceptor(hostname: configuration.hostname, drain: self.drain,
+                                               enabled: configuration.testHooks)]
         )
     }
 }

@@ -21,6 +21,11 @@ public struct SampleServerConfiguration: Sendable {
     public var maxConcurrentStreams: Int
     /// The largest request message accepted; tests send 4 MiB messages.
     public var maxRequestMessageBytes: Int
+    /// Whether requests may steer the server through the test hooks of
+    /// ``TestHookInterceptor`` (`--test-hooks`). Off by default: the sample
+    /// images are exposed to the internet, where a hook such as `x-delay-ms`
+    /// would let anyone hold the server's resources.
+    public var testHooks: Bool
 
     /// Creates a configuration; `hostname` defaults to the machine's host name.
     public init(
@@ -29,7 +34,8 @@ public struct SampleServerConfiguration: Sendable {
         hostname: String? = nil,
         startsServing: Bool = true,
         maxConcurrentStreams: Int = 4096,
-        maxRequestMessageBytes: Int = 16 * 1024 * 1024
+        maxRequestMessageBytes: Int = 16 * 1024 * 1024,
+        testHooks: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -37,6 +43,7 @@ public struct SampleServerConfiguration: Sendable {
         self.startsServing = startsServing
         self.maxConcurrentStreams = maxConcurrentStreams
         self.maxRequestMessageBytes = maxRequestMessageBytes
+        self.testHooks = testHooks
     }
 
     /// The port to use: the `--port` flag if given, else the `PORT`

@@ -2,7 +2,7 @@
 
 import ArgumentParser
 
-/// `--host`, `--port`, `--hostname` and `--not-serving`, for the sample
+/// `--host`, `--port`, `--hostname`, `--not-serving` and `--test-hooks`, for the sample
 /// executables (`@OptionGroup var options: SampleServerOptions`).
 public struct SampleServerOptions: ParsableArguments, Sendable {
     /// The address to bind.
@@ -25,6 +25,13 @@ public struct SampleServerOptions: ParsableArguments, Sendable {
     @Option(help: "HTTP/2 max concurrent streams per connection.")
     public var maxConcurrentStreams: Int = 4096
 
+    /// Let request metadata steer the server (tests only).
+    @Flag(help: """
+        Obey the test hooks in request metadata (x-delay-ms, x-fail-code, x-repeat, ...). \
+        For tests only: never on a server that untrusted clients can reach.
+        """)
+    public var testHooks: Bool = false
+
     /// Creates the options with their defaults (ArgumentParser needs this).
     public init() {}
 
@@ -35,7 +42,8 @@ public struct SampleServerOptions: ParsableArguments, Sendable {
             port: SampleServerConfiguration.port(flag: self.port, fallback: defaultPort),
             hostname: self.hostname,
             startsServing: !self.notServing,
-            maxConcurrentStreams: self.maxConcurrentStreams
+            maxConcurrentStreams: self.maxConcurrentStreams,
+            testHooks: self.testHooks
         )
     }
 }

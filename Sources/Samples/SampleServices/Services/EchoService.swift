@@ -5,7 +5,8 @@ import GRPCCore
 /// `api.Echo`: returns what it is sent, in four shapes.
 ///
 /// - `Echo`: the request content.
-/// - `Expand`: the content `x-repeat` times, or else one response per
+/// - `Expand`: the content `x-repeat` times (with test hooks on, at most
+///   ``TestHooks/maximumRepeatCount``), or else one response per
 ///   space-separated word (as the grpc-swift echo example does).
 /// - `Collect`: `"<count> messages, <bytes> bytes"` (UTF-8 bytes of content).
 /// - `Update`: every message back as it arrives.
@@ -15,8 +16,13 @@ public struct EchoService: Api_Echo.ServiceProtocol {
     /// The fully qualified service name, `api.Echo`.
     public static let serviceName = Api_Echo.descriptor.fullyQualifiedService
 
-    /// Creates the service.
-    public init() {}
+    /// Whether `x-repeat` is obeyed (`--test-hooks`); otherwise it is ignored.
+    public let testHooks: Bool
+
+    /// Creates the service; `testHooks` makes `Expand` obey `x-repeat`.
+    public init(testHooks: Bool) {
+        self.testHooks = testHooks
+    }
 
     /// Returns the request content.
     public func echo(
@@ -32,18 +38,33 @@ public struct EchoService: Api_Echo.ServiceProtocol {
         context: ServerContext
     ) async throws -> StreamingServerResponse<Api_EchoResponse> {
         let content = request.message.content
-        let parts: [String]
-        if let text = request.metadata[stringValues: SampleMetadataKey.repeatCount].first(where: { _ in true }) {
+        if self.testHooks,
+           let text = request.metadata[stringValues: SampleMetadataKey.repeatCount].first(where: { _ in true })
+        {
             guard let count = Int(text), count >= 0 else {
                 throw RPCError(code: .invalidArgument, message: "\(SampleMetadataKey.repeatCount) must be a count, got '\(text)'")
             }
-            parts = Array(repeating: content, count: count)
-        } else {
-            parts = content.split(separator: " ").map(String.init)
+            guard count <= TestHooks.maximumRepeatCount else {
+                throw RPCError(code: .invalidArgument,
+                               message: "\(SampleMetadataKey.repeatCount) must be at most \(TestHooks.maximumRepeatCount), got \(count)")
+            }
+            // One message at a time: the stream is never held in memory;
+            // and none is made for a client that went away.
+            let message = Api_EchoResponse.with { $0.content = content }
+            let cancellation = context.cancellation
+            return StreamingServerResponse { writer in
+                for _ in 0..<count {
+                    if cancellation.isCancelled {
+                        throw RPCError(code: .cancelled, message: "cancelled during \(SampleMetadataKey.repeatCount)")
+                    }
+                    try await writer.write(message)
+                }
+                return [:]
+            }
         }
         return StreamingServerResponse { writer in
-            for part in parts {
-                try await writer.write(.with { $0.content = part })
+            for word in content.split(separator: " ") {
+                try await writer.write(.with { $0.content = String(word) })
             }
             return [:]
         }
