@@ -119,6 +119,8 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # A test runner may start us with SIGTERM blocked (inherited): unblock it.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     server.start()
     print("ready", flush=True)
     while not stop.wait(0.5):  # a timed wait keeps the main thread responsive to signals
