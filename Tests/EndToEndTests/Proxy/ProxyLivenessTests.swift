@@ -84,4 +84,23 @@ import Glibc
         await revived.stop()
         await backends[0].stop()
     }
+
+    @Test func clientKeepaliveClosesAClientThatStoppedAnsweringPings() async throws {
+        let yaml = "limits:\n  clientKeepalive: {interval: 1s, timeout: 1s}\n"
+        try await ProxyFixture.with(echoCount: 1, reverseCount: 0, tls: false, extraYAML: yaml) { f in
+            try await f.withClient { client in
+                // A peer that speaks the preface, then never answers a PING.
+                let silent = try await RawHTTP2Client.connect(port: f.proxy.port)
+                await silent.send(RawHTTP2Client.preface)
+                #expect(await silent.waitUntilClosed(timeout: .seconds(6)), "the silent client was never closed")
+                #expect(silent.frames.contains { $0.type == RawFrame.ping }, "no PING was sent")
+                // grpc-swift answers PINGs: its connection, idle all that
+                // time, still serves.
+                #expect(try await client.echo("still here").content == "still here")
+            }
+            let page = try PrometheusExposition(parsing: try await httpRequest(port: f.proxy.adminPort,
+                                                                               path: "/stats/prometheus").body)
+            #expect((page.value("portico_keepalive_closes_total", ["side": "downstream"]) ?? 0) >= 1)
+        }
+    }
 }
