@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
 # The slow-reader attack: server-streaming RPCs with huge HTTP/2 windows whose responses are never read.
-import argparse
 import sys
 import threading
 import time
@@ -11,19 +10,9 @@ import tls_h2
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Open server-streaming RPCs and stop reading the socket.")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--ca", help="PEM CA that signed the proxy's certificate (TLS)")
-    parser.add_argument("--plaintext", action="store_true", help="h2c, e.g. straight to a backend")
-    parser.add_argument("--server-name", default="grpc.example.com")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--streams", type=int, default=4, help="per connection")
-    parser.add_argument("--duration", type=float, required=True, help="seconds; the connections close then")
+    parser = tls_h2.attack_arguments("Open server-streaming RPCs and stop reading the socket.", connections=16)
     parser.add_argument("--chunk-bytes", type=int, default=65536, help="x-chunk-bytes asked of the backend")
-    args = parser.parse_args()
-    if args.plaintext == bool(args.ca):
-        parser.error("give exactly one of --ca and --plaintext")
-    return args
+    return tls_h2.parse(parser)
 
 
 class Attack:

@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
 # The upload-direction attack: client-streaming RPCs to a backend that stops reading, written as fast as windows allow.
-import argparse
 import sys
 import threading
 import time
@@ -12,20 +11,10 @@ import tls_h2
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Push request DATA into uploads the backend never reads.")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--ca", help="PEM CA that signed the proxy's certificate (TLS)")
-    parser.add_argument("--plaintext", action="store_true", help="h2c, e.g. straight to a backend")
-    parser.add_argument("--server-name", default="grpc.example.com")
-    parser.add_argument("--connections", type=int, default=1)
-    parser.add_argument("--streams", type=int, default=4, help="per connection")
-    parser.add_argument("--duration", type=float, required=True, help="seconds; the connections close then")
+    parser = tls_h2.attack_arguments("Push request DATA into uploads the backend never reads.", connections=1)
     parser.add_argument("--message-bytes", type=int, default=65536, help="payload of each gRPC message")
     parser.add_argument("--read-delay-ms", type=int, default=1000000, help="x-read-delay-ms asked of the backend")
-    args = parser.parse_args()
-    if args.plaintext == bool(args.ca):
-        parser.error("give exactly one of --ca and --plaintext")
-    return args
+    return tls_h2.parse(parser)
 
 
 def error_name(code):

@@ -1,4 +1,5 @@
 # Shared by the hostile clients: a TLS (ALPN h2) or h2c connection driven by the `h2` state machine.
+import argparse
 import json
 import select
 import signal
@@ -111,3 +112,23 @@ def run_attack(name, args, make_attack):
     attack.stop()
     print(json.dumps(attack.report()), flush=True)
     return 0
+
+
+def attack_arguments(description, connections):
+    """The attacks' common flags; `parse(parser)` checks them after the caller adds its own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ca", help="PEM CA that signed the proxy's certificate (TLS)")
+    parser.add_argument("--plaintext", action="store_true", help="h2c, e.g. straight to a backend")
+    parser.add_argument("--server-name", default="grpc.example.com")
+    parser.add_argument("--connections", type=int, default=connections)
+    parser.add_argument("--streams", type=int, default=4, help="per connection")
+    parser.add_argument("--duration", type=float, required=True, help="seconds; the connections close then")
+    return parser
+
+
+def parse(parser):
+    args = parser.parse_args()
+    if args.plaintext == bool(args.ca):
+        parser.error("give exactly one of --ca and --plaintext")
+    return args
