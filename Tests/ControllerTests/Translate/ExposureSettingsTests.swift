@@ -1,5 +1,6 @@
 // Every portico.dev/ annotation, valid and invalid.
 import KubeClient
+import Membership
 import Testing
 @testable import Controller
 
@@ -91,6 +92,17 @@ import Testing
     @Test(arguments: ["abc", "10", "-1s", "s", "1d", "1.2.3s", ""])
     func badTimeouts(text: String) {
         #expect(failure(["portico.dev/timeout": text])?.annotation == "portico.dev/timeout")
+    }
+
+    @Test func circuitBreakers() throws {
+        #expect(try parse([:]).circuitBreakers == nil, "unset: the proxy's defaults")
+        let s = try parse(["portico.dev/max-requests": "200", "portico.dev/max-pending-requests": "50"])
+        #expect(s.circuitBreakers == MembershipCircuitBreakers(maxRequests: 200, maxPendingRequests: 50))
+        #expect(try parse(["portico.dev/max-requests": "7"]).circuitBreakers
+                == MembershipCircuitBreakers(maxRequests: 7, maxPendingRequests: nil))
+        for bad in ["0", "-3", "many", "1.5", "10000001"] {
+            #expect(failure(["portico.dev/max-pending-requests": bad])?.annotation == "portico.dev/max-pending-requests")
+        }
     }
 
     @Test func unknownAnnotationIsReported() {
