@@ -81,6 +81,9 @@ class HTTP2Connection: ChannelInboundHandler, HTTP2OutboundSink, HTTP2SessionDel
         }
         worker.codecDepth -= 1
         worker.needsFlush(self)
+        // Closed while parsing: no read-complete may follow, so what this
+        // input made other sessions send goes out now.
+        if session.isClosed { worker.flushDirty() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
