@@ -14,6 +14,8 @@ class HTTP2Connection: ChannelInboundHandler, HTTP2OutboundSink, HTTP2SessionDel
     private var wroteSinceFlush = false
     /// The worker's coarse clock at the last read (keepalive).
     var lastReadAt = NIODeadline.uptimeNanoseconds(0)
+    /// Keepalive: a PING is out since this (coarse) time.
+    private var pingSentAt: NIODeadline?
 
     init(worker: Worker) { self.worker = worker }
 
@@ -190,5 +192,20 @@ class HTTP2Connection: ChannelInboundHandler, HTTP2OutboundSink, HTTP2SessionDel
     func session(_ s: HTTP2Session, peerReset streamID: Int32, errorCode: UInt32) {}
     func session(_ s: HTTP2Session, readableBytesOn streamID: Int32, max: Int) -> BodyChunk { .deferred }
     func session(_ s: HTTP2Session, takeBytes count: Int, from streamID: Int32) -> ByteBuffer? { nil }
-    func sessionReceivedPingAck(_ s: HTTP2Session) {}
+    func sessionReceivedPingAck(_ s: HTTP2Session) { pingSentAt = nil }
+
+    // MARK: Keepalive (both sides)
+
+    /// From the worker's sweep: PINGs a connection quiet for `timing.interval`;
+    /// true once a PING has gone unanswered for `timing.timeout` (the peer
+    /// froze or vanished without closing), for the caller to close it.
+    func keepaliveExpired(now: NIODeadline, _ timing: KeepaliveTiming) -> Bool {
+        guard let session else { return false }
+        if let sent = pingSentAt { return now - sent >= timing.timeout }
+        if now - lastReadAt >= timing.interval {
+            pingSentAt = now
+            session.ping()
+        }
+        return false
+    }
 }

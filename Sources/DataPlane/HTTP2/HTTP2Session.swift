@@ -351,7 +351,6 @@ final class HTTP2Session {
         case reset(Int32, UInt32)
         case goAway(UInt32, String)
         case shutdownNotice
-        case terminate(UInt32)
         case ping
     }
 
@@ -378,8 +377,6 @@ final class HTTP2Session {
             }
         case .shutdownNotice:
             _ = nghttp2_submit_shutdown_notice(handle)
-        case .terminate(let code):
-            _ = nghttp2_session_terminate_session(handle, code)
         case .ping:
             _ = nghttp2_submit_ping(handle, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
         }
@@ -464,14 +461,10 @@ final class HTTP2Session {
         later(.shutdownNotice)
     }
 
-    /// Ends the session: GOAWAY with `errorCode` is queued, every stream is
-    /// closed once it is sent, and nothing more is read.
-    func terminate(errorCode: UInt32) { later(.terminate(errorCode)) }
-
     /// Ends the session now, from inside one of its own callbacks (or from
     /// outside any nghttp2 call), so that nothing more of the input in hand
     /// is processed: a limit the proxy enforces wins over nghttp2's own.
-    func terminateNow(errorCode: UInt32) {
+    func terminate(errorCode: UInt32) {
         guard let handle, !isClosed else { return }
         deferred.removeAll()
         _ = nghttp2_session_terminate_session(handle, errorCode)

@@ -27,8 +27,6 @@ final class DownstreamConnection: HTTP2Connection {
     var heldBytes = 0
     /// WINDOW_UPDATE frames received (judged against DATA frames sent).
     private var windowUpdates = 0
-    /// Client keepalive: a PING is out since this (coarse) time.
-    private var pingSentAt: NIODeadline?
 
     override init(worker: Worker) {
         self.guarded = ConnectionGuard(limits: worker.limits.guarded, now: worker.now)
@@ -151,7 +149,7 @@ final class DownstreamConnection: HTTP2Connection {
         worker.logger.notice("closing client connection: \(verdict.reason)", metadata: peerMetadata)
         // At once (enforce runs in this session's own callbacks or the
         // sweep): nghttp2 must not go on to apply a limit of its own.
-        session.terminateNow(errorCode: verdict.errorCode)
+        session.terminate(errorCode: verdict.errorCode)
     }
 
     /// Called by the worker's sweep with its coarse clock.
@@ -177,21 +175,11 @@ final class DownstreamConnection: HTTP2Connection {
     /// Optional PING keepalive of idle clients: one that stopped answering
     /// (a phone that lost its network) is closed after the timeout.
     private func keepaliveSweep(now: NIODeadline, _ k: KeepaliveTiming) {
-        guard let session else { return }
-        if let sent = pingSentAt {
-            if now - sent >= k.timeout {
-                pingSentAt = nil
-                worker.counters.clientKeepaliveCloses += 1
-                worker.logger.debug("closing a client connection: no PING acknowledgement", metadata: peerMetadata)
-                context?.close(promise: nil)
-            }
-        } else if now - lastReadAt >= k.interval {
-            pingSentAt = now
-            session.ping()
-        }
+        guard keepaliveExpired(now: now, k) else { return }
+        worker.counters.clientKeepaliveCloses += 1
+        worker.logger.debug("closing a client connection: no PING acknowledgement", metadata: peerMetadata)
+        context?.close(promise: nil)
     }
-
-    override func sessionReceivedPingAck(_ s: HTTP2Session) { pingSentAt = nil }
 
     /// Sends GOAWAY: streams already open finish, new ones are refused.
     func goAway() {

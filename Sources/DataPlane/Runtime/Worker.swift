@@ -82,7 +82,7 @@ final class Worker {
             for connection in self.downstreams.values { connection.sweep(now: self.now) }
             if let k = self.limits.upstreamKeepalive {
                 for connection in self.upstreams.values {
-                    connection.keepaliveSweep(now: self.now, interval: k.interval, timeout: k.timeout)
+                    connection.keepaliveSweep(now: self.now, k)
                 }
             }
             self.flushDirty()

@@ -38,8 +38,6 @@ final class UpstreamConnection: HTTP2Connection {
     private var sawSettings = false
     /// Streams opened on this connection, for `maxRequestsPerConnection`.
     private(set) var streamsOpened = 0
-    /// Keepalive: a PING is out since this (coarse) time.
-    private var pingSentAt: NIODeadline?
     /// Closed by the proxy because the backend stopped answering.
     private var frozen = false
 
@@ -163,7 +161,7 @@ final class UpstreamConnection: HTTP2Connection {
     func attach(_ stream: UpstreamStream) {
         switch state {
         case .connecting, .ready:
-            let waits = state == .connecting || streams.count + pending.count >= streamCapacity
+            let waits = wouldQueue
             if waits { owner.pendingChanged(by: 1) }
             pending.append((stream, waits))
             worker.needsFlush(self)
@@ -223,25 +221,15 @@ final class UpstreamConnection: HTTP2Connection {
 
     // MARK: Keepalive
 
-    /// From the worker's sweep: PING a connection that has been quiet for
-    /// the keepalive interval, and close one whose PING went unanswered for
-    /// the timeout (a frozen or vanished backend that never closed).
-    func keepaliveSweep(now: NIODeadline, interval: TimeAmount, timeout: TimeAmount) {
-        guard state == .ready || state == .draining, let session else { return }
-        if let sent = pingSentAt {
-            if now - sent >= timeout {
-                worker.counters.keepaliveCloses += 1
-                abort("no PING acknowledgement within \(ProxyStream.describe(timeout))")
-            }
-            return
-        }
-        if now - lastReadAt >= interval {
-            pingSentAt = now
-            session.ping()
+    /// From the worker's sweep: a backend that stopped answering PINGs is
+    /// closed, and its unanswered RPCs go elsewhere (`abort`).
+    func keepaliveSweep(now: NIODeadline, _ timing: KeepaliveTiming) {
+        guard state == .ready || state == .draining else { return }
+        if keepaliveExpired(now: now, timing) {
+            worker.counters.keepaliveCloses += 1
+            abort("no PING acknowledgement within \(ProxyStream.describe(timing.timeout))")
         }
     }
-
-    override func sessionReceivedPingAck(_ s: HTTP2Session) { pingSentAt = nil }
 
     // MARK: Session events
 
