@@ -44,8 +44,16 @@ import TestUtilities
     static func judge(_ proxy: ProxyUnderTest, baseline: ClientResult, attack: ManagedProcess,
                       name: String) async throws {
         try await attack.waitForOutput(containing: "ready", timeout: .seconds(30))
-        // Let the attack reach its full weight (windows full, budgets hit).
-        try await Task.sleep(for: .seconds(2))
+        // The attack is at full weight once the budgets start resetting
+        // the attackers' streams.
+        var resets = 0.0
+        let engaged = ContinuousClock.now + .seconds(10)
+        while resets == 0 && ContinuousClock.now < engaged {
+            resets = try await metrics(proxy).samples("portico_streams_reset_for_memory_total")
+                .reduce(0) { $0 + $1.value }
+            if resets == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(resets > 0, "\(name): the attack never filled a buffer budget")
         let before = try proxy.memory()
         let attacked = try await load(proxy, seconds: 6)
         let baselineP99 = baseline.double("p99_ms")

@@ -61,7 +61,14 @@ import Glibc
         let victim = backends[1]
         victim.process.kill()
         _ = try? await victim.process.waitForExit()
-        try await Task.sleep(for: .seconds(3))
+        // Out of rotation first: the health checks see it fail.
+        let down = ContinuousClock.now + .seconds(6)
+        var healthy = true
+        while healthy && ContinuousClock.now < down {
+            healthy = try await ProxyOutlierTests.endpoints(proxy, cluster: "probe")[victim.address]?["healthy"] as? Bool ?? true
+            if healthy { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(!healthy, "the killed backend was never marked unhealthy")
         func served() async throws -> Double {
             try await Self.metrics(proxy).value("portico_endpoint_rpcs_total",
                                                  ["cluster": "probe", "endpoint": victim.address]) ?? 0
